@@ -1,0 +1,51 @@
+# One-command set-up for a fresh machine. `make run` sets up and serves; `make test` runs the suite.
+# Python 3.12 or newer is required. With pyenv, .python-version selects 3.12 automatically;
+# elsewhere run e.g. `make run PYTHON=python3.12`.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EDITION_FILE ?= fixtures/edition-1.json
+
+# Local development runs in debug mode on the embedded SQLite database unless told otherwise.
+DEV_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: run setup serve test lint check-python clean
+
+run: setup serve
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
+	  echo "error: Python 3.12 or newer is required, but '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo 'not found')." >&2; \
+	  echo "       Install Python 3.12 (for example 'pyenv install 3.12') or name one: make $(MAKECMDGOALS) PYTHON=python3.12" >&2; \
+	  exit 1; }
+
+# The virtual environment is rebuilt when a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | check-python
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then \
+	  echo "error: $(VENV) was made with an older Python; remove it (rm -rf $(VENV)) and run make again." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_edition $(EDITION_FILE) --publish --if-absent
+	$(DEV_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(DEV_ENV) $(PY) manage.py create_demo_accounts
+
+serve: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

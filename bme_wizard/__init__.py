@@ -1,0 +1,5 @@
+"""Bone marrow edema pathway wizard.
+
+Rooms: ``content`` (what editors own), ``pathway`` (pure Python: question vocabulary,
+condition evaluation), ``clinic`` (what clinicians touch).
+"""

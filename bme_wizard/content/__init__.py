@@ -1,0 +1,1 @@
+"""Guideline content: editions, pathways, statements, references and the editorial workflow."""

@@ -1,0 +1,294 @@
+"""The edition file: a whole edition as one versioned, human-readable JSON document.
+
+Records refer to each other by their stable ``key`` (citations name reference keys),
+never by database ids, so a file can be read, diffed and reviewed by editors. Reading a
+file validates everything first, with the same rules as admin (model validation and the
+question vocabulary), and reports every problem with the record and field it concerns.
+
+Format (``format_version`` 1)::
+
+    {"format": "bme-wizard-edition", "format_version": 1,
+     "edition": {"number": 1, "title": "...", "summary": "...", "source_note": "..."},
+     "references": [{"key", "kind", "authors", "title", "source", "year", "doi", "pmid", "url",
+                     "incomplete", "incomplete_note", "review_status", "review_comments"}],
+     "pathways": [{"key", "title", "summary", "match", "conditions", "citations", "review_status",
+                   "review_comments", "recommendations": [{"key", "section", "text", "plain_text",
+                   "strength", "certainty", "treatments", "match", "conditions", "citations",
+                   "review_status", "review_comments"}]}],
+     "pitfalls": [{"key", "text", "plain_text", "match", "conditions", "citations",
+                   "review_status", "review_comments"}]}
+
+A condition is ``{"question", "operator", "value", "group"}``; a review comment is
+``{"author_name", "body"}``. Optional fields may be left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from bme_wizard.pathway.conditions import Condition as RuleCondition
+from bme_wizard.pathway.conditions import ConditionError, parse_condition
+
+from .models import Edition, Pathway, Pitfall, Recommendation, Reference
+
+FORMAT = "bme-wizard-edition"
+FORMAT_VERSION = 1
+ORDER_STEP = 10
+
+
+class EditionFileError(Exception):
+    """An edition file that cannot be loaded; ``problems`` lists every "where: what"."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ItemDraft:
+    """An unsaved item with the rows that hang off it."""
+
+    instance: Reference | Pathway | Recommendation | Pitfall
+    path: str
+    conditions: list[RuleCondition] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    comments: list[dict[str, str]] = field(default_factory=list)
+    pathway_key: str | None = None
+
+
+@dataclass
+class EditionDraft:
+    edition: Edition
+    items: list[ItemDraft]
+
+
+# field name -> (accepted JSON types, required)
+_TEXT = (str,)
+_COMMON = {
+    "key": (_TEXT, True),
+    "review_status": (_TEXT, False),
+    "review_comments": ((list,), False),
+}
+_CONDITIONAL = {**_COMMON, "match": (_TEXT, False), "conditions": ((list,), False), "citations": ((list,), False)}
+SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
+    "document": {
+        "format": (_TEXT, True),
+        "format_version": ((int,), True),
+        "edition": ((dict,), True),
+        "references": ((list,), True),
+        "pathways": ((list,), True),
+        "pitfalls": ((list,), False),
+    },
+    "edition": {
+        "number": ((int,), True),
+        "title": (_TEXT, True),
+        "summary": (_TEXT, False),
+        "source_note": (_TEXT, False),
+    },
+    "reference": {
+        **_COMMON,
+        "kind": (_TEXT, True),
+        "authors": (_TEXT, False),
+        "title": (_TEXT, False),
+        "source": (_TEXT, False),
+        "year": ((int, type(None)), False),
+        "doi": (_TEXT, False),
+        "pmid": (_TEXT, False),
+        "url": (_TEXT, False),
+        "incomplete": ((bool,), False),
+        "incomplete_note": (_TEXT, False),
+    },
+    "pathway": {**_CONDITIONAL, "title": (_TEXT, True), "summary": (_TEXT, False), "recommendations": ((list,), False)},
+    "recommendation": {
+        **_CONDITIONAL,
+        "section": (_TEXT, True),
+        "text": (_TEXT, True),
+        "plain_text": (_TEXT, False),
+        "strength": (_TEXT, False),
+        "certainty": (_TEXT, False),
+        "treatments": ((list,), False),
+    },
+    "pitfall": {**_CONDITIONAL, "text": (_TEXT, True), "plain_text": (_TEXT, False)},
+    "condition": {
+        "question": (_TEXT, True),
+        "operator": (_TEXT, True),
+        "value": ((str, int, list, type(None)), False),
+        "group": (_TEXT, False),
+    },
+    "review_comment": {"author_name": (_TEXT, False), "body": (_TEXT, True)},
+}
+# JSON field -> model field, where they differ.
+_RENAMED = {"incomplete": "is_incomplete"}
+# Fields that are structure, not model fields.
+_STRUCTURE = {"review_comments", "conditions", "citations", "recommendations"}
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def fields(self, record: Any, spec_name: str, where: str) -> dict[str, Any] | None:
+        """Check a record's shape against its spec; return its fields or None if unusable."""
+        if not isinstance(record, dict):
+            self.problem(where, f"expected an object, got {type(record).__name__}")
+            return None
+        spec = SPECS[spec_name]
+        for name in record:
+            if name not in spec:
+                self.problem(f"{where}.{name}", f"unknown field; allowed: {', '.join(spec)}")
+        out: dict[str, Any] = {}
+        for name, (types, required) in spec.items():
+            if name not in record:
+                if required:
+                    self.problem(f"{where}.{name}", "this field is required")
+                continue
+            value = record[name]
+            # bool is an int in Python; a JSON true is not a number.
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+                self.problem(f"{where}.{name}", f"expected {wanted}, got {type(value).__name__}")
+                continue
+            out[name] = value
+        return out
+
+    def model_fields(self, instance, where: str, exclude: set[str]) -> None:
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                place = where if name == "__all__" else f"{where}.{name}"
+                for message in messages:
+                    self.problem(place, message)
+
+    def conditions(self, rows: list[Any], where: str) -> list[RuleCondition]:
+        parsed = []
+        for index, row in enumerate(rows):
+            row_where = f"{where}.conditions[{index}]"
+            values = self.fields(row, "condition", row_where)
+            if values is None:
+                continue
+            try:
+                parsed.append(
+                    parse_condition(
+                        values.get("question", ""),
+                        values.get("operator", ""),
+                        values.get("value"),
+                        values.get("group", ""),
+                    )
+                )
+            except ConditionError as error:
+                self.problem(f"{row_where}.{error.field}", error.message)
+        return parsed
+
+    def comments(self, rows: list[Any], where: str) -> list[dict[str, str]]:
+        out = []
+        for index, row in enumerate(rows):
+            values = self.fields(row, "review_comment", f"{where}.review_comments[{index}]")
+            if values is not None:
+                out.append(values)
+        return out
+
+
+def read_edition(document: Any) -> EditionDraft:
+    """Validate a parsed JSON document; return unsaved objects or raise EditionFileError."""
+    reader = _Reader()
+    top = reader.fields(document, "document", "file")
+    if top is None:
+        raise EditionFileError(reader.problems)
+    if top.get("format") != FORMAT:
+        reader.problem("file.format", f"expected {FORMAT!r}")
+    if top.get("format_version") != FORMAT_VERSION:
+        reader.problem("file.format_version", f"this version reads format_version {FORMAT_VERSION}")
+
+    edition = Edition()
+    edition_fields = reader.fields(top.get("edition", {}), "edition", "edition")
+    if edition_fields is not None:
+        for name, value in edition_fields.items():
+            setattr(edition, name, value)
+        reader.model_fields(edition, "edition", exclude={"status", "published_at"})
+        if "number" in edition_fields and Edition.objects.filter(number=edition_fields["number"]).exists():
+            reader.problem("edition.number", f"edition {edition_fields['number']} already exists")
+
+    items: list[ItemDraft] = []
+
+    def read_item(record: Any, spec: str, model, where_prefix: str, order: int) -> ItemDraft | None:
+        key = record.get("key") if isinstance(record, dict) else None
+        where = f"{where_prefix}[{key}]" if isinstance(key, str) else f"{where_prefix}[#{order}]"
+        values = reader.fields(record, spec, where)
+        if values is None:
+            return None
+        instance = model(order=order * ORDER_STEP)
+        for name, value in values.items():
+            if name not in _STRUCTURE:
+                setattr(instance, _RENAMED.get(name, name), value)
+        reader.model_fields(instance, where, exclude={"edition", "pathway", "editionitem_ptr"})
+        draft = ItemDraft(
+            instance=instance,
+            path=where,
+            conditions=reader.conditions(values.get("conditions", []), where),
+            citations=list(values.get("citations", [])),
+            comments=reader.comments(values.get("review_comments", []), where),
+        )
+        items.append(draft)
+        return draft
+
+    for index, record in enumerate(top.get("references", [])):
+        read_item(record, "reference", Reference, "references", index + 1)
+    for index, record in enumerate(top.get("pathways", [])):
+        pathway = read_item(record, "pathway", Pathway, "pathways", index + 1)
+        if pathway is None:
+            continue
+        recommendations = record.get("recommendations", [])
+        for sub_index, sub_record in enumerate(recommendations if isinstance(recommendations, list) else []):
+            recommendation = read_item(
+                sub_record, "recommendation", Recommendation, f"{pathway.path}.recommendations", sub_index + 1
+            )
+            if recommendation is not None:
+                recommendation.pathway_key = pathway.instance.key
+    for index, record in enumerate(top.get("pitfalls", [])):
+        read_item(record, "pitfall", Pitfall, "pitfalls", index + 1)
+
+    _check_cross_references(reader, items)
+    if reader.problems:
+        raise EditionFileError(reader.problems)
+    return EditionDraft(edition=edition, items=items)
+
+
+def _check_cross_references(reader: _Reader, items: list[ItemDraft]) -> None:
+    seen: dict[str, str] = {}
+    for item in items:
+        key = item.instance.key
+        if key in seen:
+            reader.problem(f"{item.path}.key", f"duplicate key; also used by {seen[key]}")
+        else:
+            seen[key] = item.path
+    reference_keys = {item.instance.key for item in items if isinstance(item.instance, Reference)}
+    for item in items:
+        for index, cited in enumerate(item.citations):
+            if not isinstance(cited, str) or cited not in reference_keys:
+                reader.problem(f"{item.path}.citations[{index}]", f"no reference with key {cited!r}")
+        if len(set(item.citations)) != len(item.citations):
+            reader.problem(f"{item.path}.citations", "a reference is cited twice")
+        if isinstance(item.instance, (Recommendation, Pitfall)) and not item.citations:
+            reader.problem(f"{item.path}.citations", "every statement must cite at least one reference")
+
+
+def describe_problems(error: EditionFileError) -> str:
+    count = len(error.problems)
+    header = f"The edition file has {count} problem{'s' if count != 1 else ''}; nothing was loaded."
+    return "\n".join([header, *(f"  - {p}" for p in error.problems)])
+
+
+def document_counts(draft: EditionDraft) -> Mapping[str, int]:
+    counts: dict[str, int] = {}
+    for item in draft.items:
+        name = type(item.instance)._meta.verbose_name_plural
+        counts[name] = counts.get(name, 0) + 1
+    return counts

@@ -1,0 +1,282 @@
+"""Conditions: when a pathway, recommendation or pitfall applies.
+
+A condition is a structured row (question, operator, value), in the spirit of FHIR
+Questionnaire ``enableWhen``; editors never write code. An item combines its rows with
+"all" or "any". Rows that share a *group* name are first combined with the opposite
+combinator, which gives one level of nesting, e.g. with "all":
+``dce_pattern = not_done`` AND (``site = hip`` OR ``context one of transient_bme, unclear``).
+
+A condition on an absent answer is false, except "is empty".
+
+Pure Python: nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .vocabulary import QUESTIONS, Kind, Question
+
+
+class Operator(enum.StrEnum):
+    EQUALS = "equals"
+    NOT_EQUALS = "not_equals"
+    ONE_OF = "one_of"
+    INCLUDES = "includes"
+    EXCLUDES = "excludes"
+    GREATER_THAN = "greater_than"
+    AT_LEAST = "at_least"
+    LESS_THAN = "less_than"
+    AT_MOST = "at_most"
+    IS_EMPTY = "is_empty"
+    IS_ANSWERED = "is_answered"
+
+    @property
+    def label(self) -> str:
+        return OPERATOR_LABELS[self]
+
+
+OPERATOR_LABELS: Mapping[Operator, str] = {
+    Operator.EQUALS: "is",
+    Operator.NOT_EQUALS: "is not",
+    Operator.ONE_OF: "is one of",
+    Operator.INCLUDES: "includes",
+    Operator.EXCLUDES: "does not include",
+    Operator.GREATER_THAN: "is more than",
+    Operator.AT_LEAST: "is at least",
+    Operator.LESS_THAN: "is less than",
+    Operator.AT_MOST: "is at most",
+    Operator.IS_EMPTY: "is empty",
+    Operator.IS_ANSWERED: "is answered",
+}
+
+# Which operators make sense for which kind of question.
+OPERATORS_BY_KIND: Mapping[Kind, frozenset[Operator]] = {
+    Kind.CHOICE: frozenset(
+        {Operator.EQUALS, Operator.NOT_EQUALS, Operator.ONE_OF, Operator.IS_EMPTY, Operator.IS_ANSWERED}
+    ),
+    Kind.MULTI: frozenset({Operator.INCLUDES, Operator.EXCLUDES, Operator.IS_EMPTY, Operator.IS_ANSWERED}),
+    Kind.INTEGER: frozenset(
+        {
+            Operator.EQUALS,
+            Operator.NOT_EQUALS,
+            Operator.GREATER_THAN,
+            Operator.AT_LEAST,
+            Operator.LESS_THAN,
+            Operator.AT_MOST,
+            Operator.IS_EMPTY,
+            Operator.IS_ANSWERED,
+        }
+    ),
+}
+
+_NO_VALUE = frozenset({Operator.IS_EMPTY, Operator.IS_ANSWERED})
+
+
+class Match(enum.StrEnum):
+    ALL = "all"
+    ANY = "any"
+
+
+class ConditionError(ValueError):
+    """A condition that does not fit the vocabulary. ``field`` names the offending part."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+Value = str | int | tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Condition:
+    question: str
+    operator: Operator
+    value: Value = None
+    group: str = ""
+
+    @property
+    def value_text(self) -> str:
+        """The canonical text form, as stored in the database and shown to editors."""
+        if self.value is None:
+            return ""
+        if isinstance(self.value, tuple):
+            return ", ".join(self.value)
+        return str(self.value)
+
+    def describe(self) -> str:
+        """A clinician-readable sentence, e.g. "Site of the edema is one of Hip, Knee"."""
+        question = QUESTIONS[self.question]
+        text = f"“{question.label}” {self.operator.label}"
+        if self.value is None:
+            return text
+        values = self.value if isinstance(self.value, tuple) else (self.value,)
+        if question.kind is Kind.INTEGER:
+            return f"{text} {self.value}"
+        return f"{text} {', '.join(question.label_for(str(v)) for v in values)}"
+
+
+def _split(raw: object) -> list[str]:
+    if isinstance(raw, (list, tuple)):
+        return [str(item).strip() for item in raw if str(item).strip()]
+    return [part.strip() for part in str(raw).split(",") if part.strip()]
+
+
+def _parse_choice(question: Question, raw: object) -> str:
+    value = str(raw).strip()
+    if value not in question.values:
+        raise ConditionError(
+            "value", f"{value!r} is not a value of {question.key}; allowed: {', '.join(question.values)}."
+        )
+    return value
+
+
+def _parse_integer(question: Question, raw: object) -> int:
+    if isinstance(raw, bool):
+        raise ConditionError("value", f"{question.key} takes a whole number.")
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConditionError("value", f"{question.key} takes a whole number, not {raw!r}.") from None
+    if not (question.minimum <= value <= question.maximum):
+        raise ConditionError(
+            "value", f"{question.key} takes a number from {question.minimum} to {question.maximum}, not {value}."
+        )
+    return value
+
+
+def parse_condition(question_key: str, operator: str, raw_value: object = None, group: str = "") -> Condition:
+    """Validate a row against the vocabulary and return it with a typed value.
+
+    ``raw_value`` may be text as typed in admin ("hip, knee"), or a JSON value (a list,
+    a number). Raises ``ConditionError`` naming the field at fault.
+    """
+    question = QUESTIONS.get(question_key)
+    if question is None:
+        raise ConditionError("question", f"Unknown question {question_key!r}.")
+    try:
+        op = Operator(operator)
+    except ValueError:
+        raise ConditionError(
+            "operator", f"Unknown operator {operator!r}; allowed: {', '.join(o.value for o in Operator)}."
+        ) from None
+    allowed = OPERATORS_BY_KIND[question.kind]
+    if op not in allowed:
+        names = ", ".join(sorted(o.value for o in allowed))
+        raise ConditionError(
+            "operator", f"{op.value!r} does not apply to {question.key} ({question.kind.value}); use one of: {names}."
+        )
+    empty = raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()) or raw_value == []
+    if op in _NO_VALUE:
+        if not empty:
+            raise ConditionError("value", f"{op.value!r} takes no value; leave it empty.")
+        return Condition(question.key, op, None, group.strip())
+    if empty:
+        raise ConditionError("value", f"{op.value!r} needs a value.")
+
+    value: Value
+    if op is Operator.ONE_OF:
+        parts = _split(raw_value)
+        value = tuple(dict.fromkeys(_parse_choice(question, part) for part in parts))
+        if len(value) < 2:
+            raise ConditionError("value", "'one_of' needs two or more values, separated by commas; use 'equals' for one.")
+    elif question.kind is Kind.INTEGER:
+        value = _parse_integer(question, raw_value)
+    else:
+        if isinstance(raw_value, (list, tuple)) or "," in str(raw_value):
+            raise ConditionError("value", f"{op.value!r} takes a single value.")
+        value = _parse_choice(question, raw_value)
+    return Condition(question.key, op, value, group.strip())
+
+
+def _is_absent(answer: object) -> bool:
+    return answer is None or answer == "" or (isinstance(answer, (list, tuple, set, frozenset)) and not answer)
+
+
+def evaluate(condition: Condition, answers: Mapping[str, object]) -> bool:
+    """True when the condition holds for the answers. Absent answers make it false (except is_empty)."""
+    answer = answers.get(condition.question)
+    op = condition.operator
+    if op is Operator.IS_EMPTY:
+        return _is_absent(answer)
+    if op is Operator.IS_ANSWERED:
+        return not _is_absent(answer)
+    if _is_absent(answer):
+        return False
+    if op is Operator.EQUALS:
+        return answer == condition.value
+    if op is Operator.NOT_EQUALS:
+        return answer != condition.value
+    if op is Operator.ONE_OF:
+        return answer in condition.value
+    if op is Operator.INCLUDES:
+        return condition.value in answer
+    if op is Operator.EXCLUDES:
+        return condition.value not in answer
+    if op is Operator.GREATER_THAN:
+        return answer > condition.value
+    if op is Operator.AT_LEAST:
+        return answer >= condition.value
+    if op is Operator.LESS_THAN:
+        return answer < condition.value
+    if op is Operator.AT_MOST:
+        return answer <= condition.value
+    raise AssertionError(f"unhandled operator {op}")  # pragma: no cover - Operator is closed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    applies: bool
+    # The rows that made the item apply: its "why". Empty when the item has no conditions.
+    because: tuple[Condition, ...] = ()
+
+
+def _blocks(conditions: Sequence[Condition]) -> list[list[Condition]]:
+    """Ungrouped rows stand alone; rows sharing a group name form one block, in first-seen order."""
+    blocks: list[list[Condition]] = []
+    groups: dict[str, list[Condition]] = {}
+    for condition in conditions:
+        if not condition.group:
+            blocks.append([condition])
+        elif condition.group in groups:
+            groups[condition.group].append(condition)
+        else:
+            groups[condition.group] = [condition]
+            blocks.append(groups[condition.group])
+    return blocks
+
+
+def evaluate_all(match: Match | str, conditions: Sequence[Condition], answers: Mapping[str, object]) -> Outcome:
+    """Combine an item's rows: ``match`` outside, the opposite within each named group."""
+    match = Match(match)
+    if not conditions:
+        return Outcome(True)
+    inner_all = match is Match.ANY
+    results = []
+    for block in _blocks(conditions):
+        held_rows = tuple(c for c in block if evaluate(c, answers))
+        held = len(held_rows) == len(block) if inner_all else bool(held_rows)
+        results.append((held, held_rows))
+    combine = all if match is Match.ALL else any
+    if not combine(held for held, _ in results):
+        return Outcome(False)
+    return Outcome(True, tuple(c for held, rows in results if held for c in rows))
+
+
+def describe_conditions(match: Match | str, conditions: Sequence[Condition]) -> str:
+    """Say in words when an item applies, e.g. "all of: A; (B or C)"."""
+    match = Match(match)
+    if not conditions:
+        return "always"
+    inner = " and " if match is Match.ANY else " or "
+    parts = [
+        block[0].describe() if len(block) == 1 else "(" + inner.join(c.describe() for c in block) + ")"
+        for block in _blocks(conditions)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return f"{'all' if match is Match.ALL else 'any'} of: " + "; ".join(parts)
