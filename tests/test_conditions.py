@@ -19,10 +19,25 @@ from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind, questions_for_
 class TestVocabulary:
     def test_every_design_question_is_present_with_its_step(self):
         expected = {
-            "mri": ["mri_done", "bme_on_fluid_sensitive", "site", "sequences", "bme_depth_over_1cm", "dce_pattern",
-                    "structural_findings", "ramris_bme"],
-            "context": ["context", "fracture_cause", "symptom_weeks", "severe_pain", "foot_signs", "population_flags",
-                        "vitamin_d_calcium"],
+            "mri": [
+                "mri_done",
+                "bme_on_fluid_sensitive",
+                "site",
+                "sequences",
+                "bme_depth_over_1cm",
+                "dce_pattern",
+                "structural_findings",
+                "ramris_bme",
+            ],
+            "context": [
+                "context",
+                "fracture_cause",
+                "symptom_weeks",
+                "severe_pain",
+                "foot_signs",
+                "population_flags",
+                "vitamin_d_calcium",
+            ],
             "treatment": ["treatments_tried", "conservative_weeks", "response"],
         }
         assert [step.key for step in STEPS] == list(expected)
@@ -31,8 +46,14 @@ class TestVocabulary:
 
     def test_values_and_ranges_follow_the_contract(self):
         assert QUESTIONS["context"].values == (
-            "vertebral_fracture", "rheumatoid_arthritis", "axial_spa", "transient_bme", "charcot_foot",
-            "multiple_myeloma", "cno", "unclear",
+            "vertebral_fracture",
+            "rheumatoid_arthritis",
+            "axial_spa",
+            "transient_bme",
+            "charcot_foot",
+            "multiple_myeloma",
+            "cno",
+            "unclear",
         )
         assert (QUESTIONS["ramris_bme"].minimum, QUESTIONS["ramris_bme"].maximum) == (0, 69)
         assert QUESTIONS["ramris_bme"].optional
@@ -125,8 +146,19 @@ class TestEvaluate:
         assert evaluate(parse_condition("ramris_bme", "is_empty"), {"ramris_bme": 0}) is False
 
     def test_every_operator_is_covered_above(self):
-        covered = {"equals", "not_equals", "one_of", "includes", "excludes", "greater_than", "at_least", "less_than",
-                   "at_most", "is_answered", "is_empty"}
+        covered = {
+            "equals",
+            "not_equals",
+            "one_of",
+            "includes",
+            "excludes",
+            "greater_than",
+            "at_least",
+            "less_than",
+            "at_most",
+            "is_answered",
+            "is_empty",
+        }
         assert covered == {op.value for op in Operator}
 
     def test_all_any_and_groups(self):

@@ -165,7 +165,7 @@ class RecommendationForm(forms.ModelForm):
 
     class Meta:
         model = Recommendation
-        fields = "__all__"
+        fields = ["treatments"]  # the admin adds the others from RecommendationAdmin.fields
 
 
 @admin.register(Recommendation)
@@ -224,7 +224,17 @@ class PitfallAdmin(EditionItemAdmin):
 @admin.register(Reference)
 class ReferenceAdmin(EditionItemAdmin):
     inlines = [ReviewCommentInline]
-    list_display = ["key", "title", "source", "year", "kind", "is_incomplete", "edition", "review_status", "cited_count"]
+    list_display = [
+        "key",
+        "title",
+        "source",
+        "year",
+        "kind",
+        "is_incomplete",
+        "edition",
+        "review_status",
+        "cited_count",
+    ]
     list_filter = ["edition", "kind", "is_incomplete", "review_status"]
     search_fields = ["key", "title", "authors", "source", "doi", "pmid"]
     fields = [
@@ -270,4 +280,3 @@ class ReviewCommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Comments are written on the item they concern (its change page).
         return False
-

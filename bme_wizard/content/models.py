@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from bme_wizard.pathway.conditions import ConditionError, Match, Operator, describe_conditions, parse_condition
 from bme_wizard.pathway.conditions import Condition as RuleCondition
+from bme_wizard.pathway.conditions import ConditionError, Match, Operator, describe_conditions, parse_condition
 from bme_wizard.pathway.vocabulary import QUESTIONS, TREATMENTS
 
 
@@ -199,11 +199,9 @@ class Edition(FrozenWhenPublished):
         super().check_mutable()
         if self.pk:
             stored = Edition._base_manager.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored in FROZEN_STATUSES and self.status != stored:
-                if not (stored == EditionStatus.PUBLISHED and self.status == EditionStatus.SUPERSEDED):
-                    raise EditionImmutableError(
-                        f"{self.label} is {stored}; it can only move from published to superseded."
-                    )
+            superseding = stored == EditionStatus.PUBLISHED and self.status == EditionStatus.SUPERSEDED
+            if stored in FROZEN_STATUSES and self.status != stored and not superseding:
+                raise EditionImmutableError(f"{self.label} is {stored}; it can only move from published to superseded.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -347,7 +345,9 @@ class Recommendation(EditionItem, Conditional):
         else:
             unknown = [t for t in self.treatments if t not in allowed]
             if unknown:
-                errors["treatments"] = f"Unknown treatment(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}."
+                errors["treatments"] = (
+                    f"Unknown treatment(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -509,7 +509,9 @@ class Citation(PartOfItem):
     def clean(self) -> None:
         super().clean()
         if self.item_id and self.reference_id:
-            item_edition = EditionItem._base_manager.filter(pk=self.item_id).values_list("edition_id", flat=True).first()
+            item_edition = (
+                EditionItem._base_manager.filter(pk=self.item_id).values_list("edition_id", flat=True).first()
+            )
             if item_edition != self.reference.edition_id:
                 raise ValidationError({"reference": "The reference belongs to another edition."})
             if self.item_id == self.reference_id or Reference.objects.filter(pk=self.item_id).exists():

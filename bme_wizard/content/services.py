@@ -14,7 +14,9 @@ def edition_publish(*, edition: Edition) -> Edition:
     """Make ``edition`` the current published edition; the previous one becomes superseded."""
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     if edition.status not in (EditionStatus.DRAFT, EditionStatus.IN_REVIEW):
-        raise EditionImmutableError(f"{edition.label} is {edition.get_status_display().lower()}; only a draft can be published.")
+        raise EditionImmutableError(
+            f"{edition.label} is {edition.get_status_display().lower()}; only a draft can be published."
+        )
     current = Edition.objects.select_for_update().filter(status=EditionStatus.PUBLISHED).first()
     if current is not None:
         if current.number > edition.number:

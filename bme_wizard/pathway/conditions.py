@@ -183,7 +183,9 @@ def parse_condition(question_key: str, operator: str, raw_value: object = None, 
         parts = _split(raw_value)
         value = tuple(dict.fromkeys(_parse_choice(question, part) for part in parts))
         if len(value) < 2:
-            raise ConditionError("value", "'one_of' needs two or more values, separated by commas; use 'equals' for one.")
+            raise ConditionError(
+                "value", "'one_of' needs two or more values, separated by commas; use 'equals' for one."
+            )
     elif question.kind is Kind.INTEGER:
         value = _parse_integer(question, raw_value)
     else:

@@ -1,0 +1,152 @@
+"""The editorial admin: every content model is there, bad input gets form errors, published stays put."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from bme_wizard.content.models import (
+    Condition,
+    Edition,
+    Pathway,
+    Pitfall,
+    Recommendation,
+    Reference,
+    ReviewComment,
+    ReviewStatus,
+)
+from tests.forms import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewer_client(client):
+    user = get_user_model().objects.create_user("rev", password="a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reviewer"))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def author_client(client):
+    user = get_user_model().objects.create_user("auth", password="a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Author"))
+    client.force_login(user)
+    return client
+
+
+def _change_url(obj):
+    return reverse(f"admin:content_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@pytest.mark.parametrize("model", [Edition, Pathway, Recommendation, Pitfall, Reference, ReviewComment])
+def test_every_content_model_lists_searches_and_filters(admin_client, first_edition, model):
+    url = reverse(f"admin:content_{model._meta.model_name}_changelist")
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(url, {"q": "bone"}).status_code == 200
+    obj = model.objects.first()
+    assert admin_client.get(_change_url(obj)).status_code == 200
+
+
+def test_recommendation_list_has_readable_columns(admin_client, first_edition):
+    page = admin_client.get(reverse("admin:content_recommendation_changelist"), {"review_status__exact": "submitted"})
+    html = page.content.decode()
+    for header in ["Statement", "Section", "Certainty of evidence", "Review status", "Citations", "Open comments"]:
+        assert header in html
+    assert "Use NSAIDs as the first-line analgesics" in html
+
+
+class TestConditionsInAdmin:
+    def _post_with_condition(self, client, recommendation, **row):
+        url = _change_url(recommendation)
+        data = form_data(client.get(url).content.decode(), "recommendation_form")
+        total = int(data["conditions-TOTAL_FORMS"][0])
+        data["conditions-TOTAL_FORMS"] = [str(total + 1)]
+        prefix = f"conditions-{total}-"
+        data.update({prefix + name: [str(value)] for name, value in row.items()})
+        data[prefix + "item"] = [str(recommendation.pk)]
+        return client.post(url, data)
+
+    def test_an_invalid_condition_shows_a_form_error_not_a_500(self, author_client, draft_edition):
+        recommendation = Recommendation.objects.get(edition=draft_edition)
+        response = self._post_with_condition(
+            author_client, recommendation, question="site", operator="equals", value="elbow", group="", order=0
+        )
+        assert response.status_code == 200
+        assert "&#x27;elbow&#x27; is not a value of site" in response.content.decode()
+        assert not Condition.objects.exists()
+
+    def test_an_operator_that_does_not_fit_the_question(self, author_client, draft_edition):
+        recommendation = Recommendation.objects.get(edition=draft_edition)
+        response = self._post_with_condition(
+            author_client, recommendation, question="sequences", operator="greater_than", value="3", group="", order=0
+        )
+        assert response.status_code == 200
+        assert "does not apply to sequences" in response.content.decode()
+        assert not Condition.objects.exists()
+
+    def test_a_valid_condition_is_saved_in_canonical_form(self, author_client, draft_edition):
+        recommendation = Recommendation.objects.get(edition=draft_edition)
+        response = self._post_with_condition(
+            author_client, recommendation, question="site", operator="one_of", value="hip,knee", group="", order=0
+        )
+        assert response.status_code == 302
+        assert Condition.objects.get(item=recommendation).value == "hip, knee"
+
+
+class TestPublishedItemsInAdmin:
+    def test_a_reviewer_sees_content_read_only_and_can_move_review_status(self, reviewer_client, first_edition):
+        recommendation = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
+        url = _change_url(recommendation)
+        data = form_data(reviewer_client.get(url).content.decode(), "recommendation_form")
+        assert set(k for k in data if not k.startswith(("conditions-", "citations-", "review_comments-"))) == {
+            "csrfmiddlewaretoken",
+            "review_status",
+        }
+        data["review_status"] = [ReviewStatus.UNDER_REVIEW]
+        response = reviewer_client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        recommendation.refresh_from_db()
+        assert recommendation.review_status == ReviewStatus.UNDER_REVIEW
+        assert recommendation.text.startswith("Use NSAIDs")
+
+    def test_a_forged_post_cannot_change_published_text(self, admin_client, first_edition):
+        recommendation = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
+        url = _change_url(recommendation)
+        data = form_data(admin_client.get(url).content.decode(), "recommendation_form")
+        data["text"] = ["Injected change"]
+        admin_client.post(url, data)
+        recommendation.refresh_from_db()
+        assert recommendation.text.startswith("Use NSAIDs")
+
+    def test_a_reviewer_can_comment_on_a_published_statement(self, reviewer_client, first_edition):
+        pitfall = Pitfall.objects.get(edition=first_edition, key="pitfall-opioid-overuse")
+        url = _change_url(pitfall)
+        data = form_data(reviewer_client.get(url).content.decode(), "pitfall_form")
+        total = int(data["review_comments-TOTAL_FORMS"][0])
+        data["review_comments-TOTAL_FORMS"] = [str(total + 1)]
+        data[f"review_comments-{total}-body"] = ["Which opioid doses count as overuse?"]
+        data[f"review_comments-{total}-is_open"] = ["on"]
+        data[f"review_comments-{total}-item"] = [str(pitfall.pk)]
+        response = reviewer_client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        comment = ReviewComment.objects.get(body__startswith="Which opioid")
+        assert comment.author.username == "rev"
+
+    def test_published_items_cannot_be_deleted_in_admin(self, admin_client, first_edition):
+        pitfall = Pitfall.objects.get(edition=first_edition, key="pitfall-opioid-overuse")
+        url = reverse("admin:content_pitfall_delete", args=[pitfall.pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 403
+        assert Pitfall.objects.filter(pk=pitfall.pk).exists()
+
+    def test_new_items_can_only_be_added_to_editable_editions(self, admin_client, first_edition, draft_edition):
+        page = admin_client.get(reverse("admin:content_pitfall_add")).content.decode()
+        assert f'value="{draft_edition.pk}"' in page
+        assert f'value="{first_edition.pk}"' not in page
+
+
+def test_admin_requires_staff_login(client, first_edition):
+    response = client.get(reverse("admin:content_recommendation_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
