@@ -8,11 +8,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EDITION_FILE ?= fixtures/edition-1.json
+CHROMIUM ?= /usr/bin/chromium
 
 # Local development runs in debug mode on the embedded SQLite database unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run setup serve test lint check-python clean
+.PHONY: run setup serve test lint check-python chromium clean
 
 run: setup serve
 
@@ -40,8 +41,20 @@ setup: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed
-	$(PY) -m pytest
+# The browser tests drive Debian's Chromium; install it when we can (root with apt-get).
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "error: the browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium'," >&2; \
+	    echo "       or point CHROMIUM at another Chromium binary." >&2; exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed chromium
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -99,7 +99,9 @@ class TestPublishedItemsInAdmin:
     def test_a_reviewer_sees_content_read_only_and_can_move_review_status(self, reviewer_client, first_edition):
         recommendation = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
         url = _change_url(recommendation)
-        data = form_data(reviewer_client.get(url).content.decode(), "recommendation_form")
+        page = reviewer_client.get(url).content.decode()
+        assert "which is published: its content is read-only" in page
+        data = form_data(page, "recommendation_form")
         assert set(k for k in data if not k.startswith(("conditions-", "citations-", "review_comments-"))) == {
             "csrfmiddlewaretoken",
             "review_status",

@@ -5,7 +5,7 @@ comments; the models refuse other changes anyway, the admin just says so up fron
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.text import Truncator
 
@@ -89,6 +89,17 @@ class EditionItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return not _is_frozen(obj) and super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if request.method == "GET" and _is_frozen(obj):
+            messages.info(
+                request,
+                f"This item belongs to {obj.edition.label}, which is {obj.edition.get_status_display().lower()}: "
+                "its content is read-only. Review status and review comments can still change; "
+                "to revise the content, start a new draft edition.",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "edition":
