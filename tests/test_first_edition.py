@@ -25,7 +25,7 @@ SEED_REFERENCE_TITLES = {
     "How We Manage Bone Marrow Edema-An Interdisciplinary Approach",
     "Guideline Directed Topic Overview",
     "Treatment of T8 Compression Fracture",
-    "Research Advances in the Treatment of Bone Marrow Edema Syndrome.",
+    "Research Advances in the Treatment of Bone Marrow Edema Syndrome",
 }
 
 
@@ -95,6 +95,7 @@ def test_items_await_human_review(first_edition):
         ("charcot-suspect-osteomyelitis", "89% vs 87%"),
         ("pitfall-nonspecific", "23.4%"),
         ("source-citation-6-denosumab", "Injury, 2017"),
+        ("refractory", "no minimum duration of conservative care"),
     ],
 )
 def test_evidence_check_findings_are_open_review_comments_on_their_statements(first_edition, key, finding):

@@ -193,8 +193,16 @@ class RecommendationAdmin(EditionItemAdmin):
         "citation_count",
         "open_comment_count",
     ]
-    list_filter = ["edition", "pathway__key", "section", "review_status", "strength", "certainty"]
+    list_filter = [
+        "edition",
+        ("pathway", admin.RelatedOnlyFieldListFilter),
+        "section",
+        "review_status",
+        "strength",
+        "certainty",
+    ]
     list_select_related = ["edition", "pathway"]
+    ordering = ["-edition__number", "pathway__order", "order"]
     search_fields = ["key", "text", "plain_text"]
     fields = [
         "edition",
