@@ -32,3 +32,47 @@ def draft_edition(db):
     )
     recommendation.citations.create(reference=reference)
     return edition
+
+
+@pytest.fixture(scope="session")
+def first_snapshot(django_db_setup, django_db_blocker):
+    """The first edition as the engine sees it, built once; the database is left as it was."""
+    from django.db import connection, transaction
+
+    from bme_wizard.content.snapshot import build_snapshot
+
+    # pytest-django creates the test database only for modules marked django_db; without
+    # the mark this would run against the real database. Refuse rather than risk it.
+    name = str(connection.settings_dict["NAME"])
+    assert "memory" in name or name.startswith("test_"), "mark the test module with pytest.mark.django_db"
+    with django_db_blocker.unblock(), transaction.atomic():
+        document = json.loads(FIRST_EDITION_FILE.read_text(encoding="utf-8"))
+        snapshot = build_snapshot(edition_import(document=document, publish=True))
+        transaction.set_rollback(True)
+    return snapshot
+
+
+# A complete, valid set of answers for a patient with no particular pathway beyond the work-up.
+BASE_ANSWERS = {
+    "mri_done": "yes",
+    "bme_on_fluid_sensitive": "yes",
+    "site": "knee",
+    "sequences": ["stir", "t1"],
+    "bme_depth_over_1cm": "no",
+    "dce_pattern": "other",
+    "structural_findings": ["none"],
+    "context": "cno",
+    "symptom_weeks": 6,
+    "severe_pain": "no",
+    "population_flags": [],
+    "vitamin_d_calcium": "normal",
+    "treatments_tried": [],
+    "conservative_weeks": 4,
+    "response": "improving",
+}
+
+
+def answers(**changes):
+    """BASE_ANSWERS with changes; a change to None removes the answer."""
+    result = {**BASE_ANSWERS, **changes}
+    return {key: value for key, value in result.items() if value is not None}

@@ -68,15 +68,35 @@ class FrozenContentQuerySet(models.QuerySet):
     def _frozen(self) -> models.QuerySet:
         return self.filter(**{f"{self.model.edition_status_path}__in": FROZEN_STATUSES})
 
+    def _edition_ids(self) -> set[int]:
+        path = self.model.edition_status_path.removesuffix("status").removesuffix("__")
+        return set(self.values_list(f"{path}__id" if path else "id", flat=True).distinct())
+
     def update(self, **kwargs):
         if set(kwargs) - self.model.mutable_when_published and self._frozen().exists():
             raise EditionImmutableError(self.model.immutable_message())
-        return super().update(**kwargs)
+        editions = self._edition_ids()
+        updated = super().update(**kwargs)
+        if self.model is not Edition:
+            edition_touch(editions)
+        return updated
 
     def delete(self):
         if self._frozen().exists():
             raise EditionImmutableError(self.model.immutable_message())
-        return super().delete()
+        editions = self._edition_ids()
+        deleted = super().delete()
+        if self.model is not Edition:
+            edition_touch(editions)
+        return deleted
+
+
+def edition_touch(edition_ids) -> None:
+    """Move the editions' revision on, so cached snapshots of them are rebuilt."""
+    ids = {i for i in edition_ids if i}
+    if ids:
+        # Through the base queryset: a revision bump is not a content change.
+        models.QuerySet(Edition).filter(pk__in=ids).update(revision=models.F("revision") + 1)
 
 
 class FrozenWhenPublished(models.Model):
@@ -132,12 +152,17 @@ class FrozenWhenPublished(models.Model):
 
     def save(self, *args, **kwargs):
         self.check_mutable()
+        editions = self._editions_touched()
         super().save(*args, **kwargs)
+        edition_touch(editions | self._editions_touched())
 
     def delete(self, *args, **kwargs):
         if self._frozen_edition_touched():
             raise EditionImmutableError(self.immutable_message())
-        return super().delete(*args, **kwargs)
+        editions = self._editions_touched()
+        result = super().delete(*args, **kwargs)
+        edition_touch(editions)
+        return result
 
 
 # ---------------------------------------------------------------------------------------
@@ -152,7 +177,7 @@ class EditionQuerySet(FrozenContentQuerySet):
 
 class Edition(FrozenWhenPublished):
     edition_status_path = "status"
-    mutable_when_published = frozenset({"status", "updated_at"})
+    mutable_when_published = frozenset({"status", "updated_at", "revision"})
 
     number = models.PositiveIntegerField(unique=True, help_text="Editions are numbered 1, 2, 3…")
     title = models.CharField(max_length=200)
@@ -162,6 +187,9 @@ class Edition(FrozenWhenPublished):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Moves on with every change to the edition or its items."
+    )
 
     objects = EditionQuerySet.as_manager()
 
@@ -194,6 +222,10 @@ class Edition(FrozenWhenPublished):
 
     def _editions_touched(self) -> set[int]:
         return {self.pk} if self.pk else set()
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)  # bumps the revision in the database; read it back
+        self.revision = Edition.objects.filter(pk=self.pk).values_list("revision", flat=True).get()
 
     def check_mutable(self) -> None:
         super().check_mutable()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from .models import Citation, Edition, EditionStatus, Pathway, Pitfall, Recommendation, Reference, ReviewStatus
+from .models import (
+    FROZEN_STATUSES,
+    Citation,
+    Edition,
+    EditionStatus,
+    Pathway,
+    Pitfall,
+    Recommendation,
+    Reference,
+    ReviewStatus,
+)
 
 
 def edition_current() -> Edition | None:
@@ -47,3 +57,10 @@ def edition_contents(*, edition: Edition) -> dict:
         "references": references,
         "all_approved": review_statuses == {ReviewStatus.APPROVED},
     }
+
+
+def edition_for_clinicians(*, number: int | None = None) -> Edition | None:
+    """The current edition, or a named published or superseded one (drafts are for staff only)."""
+    if number is None:
+        return edition_current()
+    return Edition.objects.filter(number=number, status__in=FROZEN_STATUSES).first()

@@ -14,8 +14,9 @@ Pure Python: nothing here imports Django.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from .vocabulary import QUESTIONS, Kind, Question
 
@@ -199,35 +200,41 @@ def _is_absent(answer: object) -> bool:
     return answer is None or answer == "" or (isinstance(answer, (list, tuple, set, frozenset)) and not answer)
 
 
+Predicate = Callable[[Mapping[str, object]], bool]
+
+# How each operator compares a present answer with the condition's value.
+_TESTS: Mapping[Operator, Callable[[Any, Any], bool]] = {
+    Operator.EQUALS: lambda answer, value: answer == value,
+    Operator.NOT_EQUALS: lambda answer, value: answer != value,
+    Operator.ONE_OF: lambda answer, value: answer in value,
+    Operator.INCLUDES: lambda answer, value: value in answer,
+    Operator.EXCLUDES: lambda answer, value: value not in answer,
+    Operator.GREATER_THAN: lambda answer, value: answer > value,
+    Operator.AT_LEAST: lambda answer, value: answer >= value,
+    Operator.LESS_THAN: lambda answer, value: answer < value,
+    Operator.AT_MOST: lambda answer, value: answer <= value,
+}
+
+
+def compile_condition(condition: Condition) -> Predicate:
+    """A fast predicate for one condition: the single definition of what each operator means."""
+    key, value = condition.question, condition.value
+    if condition.operator is Operator.IS_EMPTY:
+        return lambda answers: _is_absent(answers.get(key))
+    if condition.operator is Operator.IS_ANSWERED:
+        return lambda answers: not _is_absent(answers.get(key))
+    test = _TESTS[condition.operator]
+
+    def predicate(answers: Mapping[str, object]) -> bool:
+        answer = answers.get(key)
+        return not _is_absent(answer) and test(answer, value)
+
+    return predicate
+
+
 def evaluate(condition: Condition, answers: Mapping[str, object]) -> bool:
     """True when the condition holds for the answers. Absent answers make it false (except is_empty)."""
-    answer = answers.get(condition.question)
-    op = condition.operator
-    if op is Operator.IS_EMPTY:
-        return _is_absent(answer)
-    if op is Operator.IS_ANSWERED:
-        return not _is_absent(answer)
-    if _is_absent(answer):
-        return False
-    if op is Operator.EQUALS:
-        return answer == condition.value
-    if op is Operator.NOT_EQUALS:
-        return answer != condition.value
-    if op is Operator.ONE_OF:
-        return answer in condition.value
-    if op is Operator.INCLUDES:
-        return condition.value in answer
-    if op is Operator.EXCLUDES:
-        return condition.value not in answer
-    if op is Operator.GREATER_THAN:
-        return answer > condition.value
-    if op is Operator.AT_LEAST:
-        return answer >= condition.value
-    if op is Operator.LESS_THAN:
-        return answer < condition.value
-    if op is Operator.AT_MOST:
-        return answer <= condition.value
-    raise AssertionError(f"unhandled operator {op}")  # pragma: no cover - Operator is closed
+    return compile_condition(condition)(answers)
 
 
 @dataclass(frozen=True)
@@ -235,6 +242,10 @@ class Outcome:
     applies: bool
     # The rows that made the item apply: its "why". Empty when the item has no conditions.
     because: tuple[Condition, ...] = ()
+
+
+_ALWAYS = Outcome(True)
+_NEVER = Outcome(False)
 
 
 def _blocks(conditions: Sequence[Condition]) -> list[list[Condition]]:
@@ -252,21 +263,46 @@ def _blocks(conditions: Sequence[Condition]) -> list[list[Condition]]:
     return blocks
 
 
+@dataclass(frozen=True)
+class Rule:
+    """An item's conditions with their combinator, compiled once for repeated evaluation."""
+
+    match: Match
+    conditions: tuple[Condition, ...] = ()
+    _blocks: tuple[tuple[tuple[Condition, Predicate], ...], ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def of(cls, match: Match | str, conditions: Sequence[Condition]) -> Rule:
+        compiled = tuple(
+            tuple((condition, compile_condition(condition)) for condition in block) for block in _blocks(conditions)
+        )
+        return cls(Match(match), tuple(conditions), compiled)
+
+    def outcome(self, answers: Mapping[str, object]) -> Outcome:
+        """Combine the rows: ``match`` outside, the opposite within each named group."""
+        if not self._blocks:
+            return _ALWAYS
+        match_all = self.match is Match.ALL
+        because: list[Condition] = []
+        for block in self._blocks:
+            held = [condition for condition, predicate in block if predicate(answers)]
+            # With "all", a block needs one row to hold; with "any", all its rows.
+            block_holds = bool(held) if match_all else len(held) == len(block)
+            if block_holds:
+                because.extend(held)
+            elif match_all:
+                return _NEVER
+        if not because:
+            return _NEVER
+        return Outcome(True, tuple(because))
+
+    def describe(self) -> str:
+        return describe_conditions(self.match, self.conditions)
+
+
 def evaluate_all(match: Match | str, conditions: Sequence[Condition], answers: Mapping[str, object]) -> Outcome:
     """Combine an item's rows: ``match`` outside, the opposite within each named group."""
-    match = Match(match)
-    if not conditions:
-        return Outcome(True)
-    inner_all = match is Match.ANY
-    results = []
-    for block in _blocks(conditions):
-        held_rows = tuple(c for c in block if evaluate(c, answers))
-        held = len(held_rows) == len(block) if inner_all else bool(held_rows)
-        results.append((held, held_rows))
-    combine = all if match is Match.ALL else any
-    if not combine(held for held, _ in results):
-        return Outcome(False)
-    return Outcome(True, tuple(c for held, rows in results if held for c in rows))
+    return Rule.of(match, conditions).outcome(answers)
 
 
 def describe_conditions(match: Match | str, conditions: Sequence[Condition]) -> str:

@@ -325,6 +325,8 @@ def _check_vocabulary() -> None:
                 problems.append("asked_when must name a question of the same step")
             elif not set(question.asked_when.values) <= set(parent.values):
                 problems.append("asked_when names values its question does not have")
+            elif _QUESTION_LIST.index(parent) > _QUESTION_LIST.index(question):
+                problems.append("asked_when must name an earlier question")
         if problems:
             raise ValueError(f"question vocabulary, {question.key}: {'; '.join(problems)}")
 

@@ -1,0 +1,79 @@
+"""The JSON API for integrators: ``POST /api/v1/plan`` and its OpenAPI document.
+
+Bad input never reaches the engine: the body is checked for size, content type and
+JSON shape here, and the answers with the same rules as the wizard
+(``pathway.answers.clean_answers``). Every refusal is a 4xx JSON body of the form
+``{"detail": "...", "errors": {"field": ["problem", ...]}}``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from .openapi import openapi_document
+from .plan_json import plan_to_dict
+from .selectors import MAX_BODY_BYTES, PlanRequestError, plan_for, plan_request_parse
+
+_DETAILS = {
+    400: "The request is not valid.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    415: "Unsupported media type.",
+    503: "No guideline edition is available.",
+}
+
+
+def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
+    return JsonResponse({"detail": _DETAILS[status], "errors": errors}, status=status)
+
+
+def _read_json(request: HttpRequest):
+    """The parsed body, or raise PlanRequestError for anything that is not a small JSON document."""
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        raise PlanRequestError({"body": ["Send JSON with Content-Type: application/json."]}, status=415)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        raise PlanRequestError({"body": [f"The body must be at most {MAX_BODY_BYTES} bytes."]}, status=413)
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise PlanRequestError({"body": [f"The body must be at most {MAX_BODY_BYTES} bytes."]}, status=413)
+    try:
+        return json.loads(body.decode(request.encoding or "utf-8"))
+    except (UnicodeDecodeError, LookupError):
+        raise PlanRequestError({"body": ["The body is not valid UTF-8."]}) from None
+    except json.JSONDecodeError as error:
+        raise PlanRequestError(
+            {"body": [f"Malformed JSON: {error.msg} (line {error.lineno}, column {error.colno})."]}
+        ) from None
+    except RecursionError:
+        raise PlanRequestError({"body": ["The JSON is nested too deeply."]}) from None
+
+
+# The API changes no state and needs no session: a cross-site form cannot send
+# application/json without a CORS preflight, which this site never grants. So no CSRF token.
+@csrf_exempt
+@never_cache
+def plan(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        response = error_response(405, {"method": ["Use POST."]})
+        response["Allow"] = "POST"
+        return response
+    try:
+        answers, edition_number = plan_request_parse(_read_json(request))
+        result = plan_for(answers=answers, edition_number=edition_number)
+    except PlanRequestError as error:
+        return error_response(error.status, error.errors)
+    return JsonResponse(plan_to_dict(result))
+
+
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(openapi_document(), json_dumps_params={"indent": 2})

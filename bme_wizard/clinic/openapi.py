@@ -1,0 +1,289 @@
+"""The OpenAPI 3.1 document of the JSON API, derived from the question vocabulary.
+
+The answers schema is generated from ``pathway.vocabulary``, so it cannot drift from
+what the API accepts: the same keys, values, ranges, and which questions are required
+when (``if``/``then`` on the questions they depend on).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from bme_wizard.content.models import Certainty, EditionStatus, ReferenceKind, ReviewStatus, Section, Strength
+from bme_wizard.pathway.conditions import Operator
+from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind, Question
+
+from .selectors import MAX_BODY_BYTES
+
+REF = "#/components/schemas/"
+
+
+def _question_schema(question: Question) -> dict[str, Any]:
+    step = next(step.title for step in STEPS if step.key == question.step)
+    description = f"{question.label} (step: {step})."
+    if question.help_text:
+        description += f" {question.help_text}"
+    if question.asked_when:
+        description += f" {question.asked_when.describe()} Otherwise the answer is ignored."
+    if question.kind is Kind.CHOICE:
+        schema: dict[str, Any] = {"type": "string", "enum": list(question.values)}
+    elif question.kind is Kind.MULTI:
+        schema = {"type": "array", "items": {"type": "string", "enum": list(question.values)}, "uniqueItems": True}
+        if "none" in question.values:
+            description += " “none” cannot be combined with other values."
+    else:
+        schema = {"type": "integer", "minimum": question.minimum, "maximum": question.maximum}
+    if question.optional:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+        description += " Optional."
+    return {**schema, "description": description}
+
+
+def _answers_schema() -> dict[str, Any]:
+    always = [q.key for q in QUESTIONS.values() if q.asked_when is None and not q.optional]
+    dependents: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for question in QUESTIONS.values():
+        if question.asked_when and not question.optional:
+            rule = question.asked_when
+            dependents.setdefault((rule.question, rule.values), []).append(question.key)
+    return {
+        "type": "object",
+        "description": "One patient's answers, keyed by the question vocabulary. Answers to questions that are "
+        "not asked are ignored. No patient identifiers.",
+        "properties": {key: _question_schema(question) for key, question in QUESTIONS.items()},
+        "additionalProperties": False,
+        "required": always,
+        "allOf": [
+            {
+                "if": {"properties": {parent: {"enum": list(values)}}, "required": [parent]},
+                "then": {"required": keys},
+            }
+            for (parent, values), keys in dependents.items()
+        ],
+    }
+
+
+def _choices(choices) -> dict[str, Any]:
+    return {"type": "string", "enum": [value for value, _ in choices]}
+
+
+def _why() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "description": "The answers that made this apply. Empty: it applies to every patient.",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["question", "operator", "value", "text"],
+            "properties": {
+                "question": {"type": "string", "enum": list(QUESTIONS)},
+                "operator": {"type": "string", "enum": [op.value for op in Operator]},
+                "value": {"type": ["string", "integer", "array", "null"], "items": {"type": "string"}},
+                "text": {"type": "string"},
+            },
+        },
+    }
+
+
+def _citations() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1},
+        "description": "Numbers in the plan's reference list.",
+    }
+
+
+def _statement(extra: dict[str, Any]) -> dict[str, Any]:
+    properties = {
+        "id": {"type": "integer"},
+        "key": {"type": "string"},
+        "text": {"type": "string", "description": "Markdown, for clinicians."},
+        "plain_text": {"type": "string", "description": "Markdown, in plain language for patients."},
+        "review_status": _choices(ReviewStatus.choices),
+        "why": {"$ref": REF + "Why"},
+        "citations": {"$ref": REF + "Citations"},
+        **extra,
+    }
+    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
+
+
+def _error() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["detail", "errors"],
+        "properties": {
+            "detail": {"type": "string"},
+            "errors": {
+                "type": "object",
+                "description": "Field (e.g. answers.site, edition, body) to its problems.",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "minProperties": 1,
+            },
+        },
+    }
+
+
+def _plan() -> dict[str, Any]:
+    treatments = {"type": "array", "items": {"type": "string", "enum": list(QUESTIONS["treatments_tried"].values)}}
+    properties = {
+        "edition": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["number", "label", "title", "status", "current", "updated_at"],
+            "properties": {
+                "number": {"type": "integer", "minimum": 1},
+                "label": {"type": "string"},
+                "title": {"type": "string"},
+                "status": _choices(EditionStatus.choices),
+                "current": {"type": "boolean", "description": "False when a newer edition has been published."},
+                "updated_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "pending_review": {
+            "type": "boolean",
+            "description": "True when anything shown is not yet approved by the medical advisory board.",
+        },
+        "answers": {"type": "object", "description": "The answers as evaluated (questions not asked removed)."},
+        "pathways": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "key", "title", "summary", "review_status", "why", "citations"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "key": {"type": "string"},
+                    "title": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "review_status": _choices(ReviewStatus.choices),
+                    "why": {"$ref": REF + "Why"},
+                    "citations": {"$ref": REF + "Citations"},
+                },
+            },
+        },
+        "sections": {
+            "type": "array",
+            "description": "The sections that have recommendations, in editorial order.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["key", "label"],
+                "properties": {"key": _choices(Section.choices), "label": {"type": "string"}},
+            },
+        },
+        "recommendations": {
+            "type": "array",
+            "description": "In plan order: by section, then editorial order.",
+            "items": {"$ref": REF + "Recommendation"},
+        },
+        "pitfalls": {"type": "array", "items": {"$ref": REF + "Pitfall"}},
+        "references": {
+            "type": "array",
+            "description": "Numbered 1, 2, 3… in order of first citation.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["number", "id", "key", "kind", "citation", "incomplete"],
+                "properties": {
+                    "number": {"type": "integer", "minimum": 1},
+                    "id": {"type": "integer"},
+                    "key": {"type": "string"},
+                    "kind": _choices(ReferenceKind.choices),
+                    "citation": {"type": "string"},
+                    "incomplete": {"type": "boolean", "description": "The record lacks bibliographic details."},
+                },
+            },
+        },
+    }
+    schemas = {
+        "Plan": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(properties),
+            "properties": properties,
+        },
+        "Recommendation": _statement(
+            {
+                "pathway": {"type": "string"},
+                "section": _choices(Section.choices),
+                "strength": _choices(Strength.choices),
+                "certainty": _choices(Certainty.choices),
+                "treatments": treatments,
+                "tried": {"type": "boolean", "description": "One of its treatments has already been tried."},
+                "tried_treatments": treatments,
+            }
+        ),
+        "Pitfall": _statement({}),
+    }
+    return schemas
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    error_responses = {
+        str(status): {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": REF + "Error"}}},
+        }
+        for status, description in [
+            (400, "Malformed JSON, a body that is not an object, or answers that do not fit the vocabulary."),
+            (404, "No published edition with that number."),
+            (405, "Only POST is allowed."),
+            (413, f"The body is over {MAX_BODY_BYTES} bytes."),
+            (415, "The body is not sent as application/json."),
+            (503, "No guideline edition has been published yet."),
+        ]
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Bone marrow edema pathway API",
+            "version": "1.0.0",
+            "description": "Decision support for healthcare professionals; it does not replace clinical judgment. "
+            "Content may be pending review by the medical advisory board: see pending_review and each item's "
+            "review_status.",
+        },
+        "paths": {
+            "/api/v1/plan": {
+                "post": {
+                    "operationId": "createPlan",
+                    "summary": "The pathway plan for one patient's answers",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": REF + "PlanRequest"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The plan: pathways, recommendations, pitfalls and numbered references.",
+                            "content": {"application/json": {"schema": {"$ref": REF + "Plan"}}},
+                        },
+                        **error_responses,
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "PlanRequest": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["answers"],
+                    "properties": {
+                        "answers": {"$ref": REF + "Answers"},
+                        "edition": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Evaluate this published or superseded edition instead of the current one.",
+                        },
+                    },
+                },
+                "Answers": _answers_schema(),
+                "Why": _why(),
+                "Citations": _citations(),
+                **_plan(),
+                "Error": _error(),
+            }
+        },
+    }

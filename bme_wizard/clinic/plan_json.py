@@ -1,0 +1,88 @@
+"""A Plan as JSON: the shape of the API's 200 response and of ``manage.py plan --json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bme_wizard.pathway.conditions import Condition
+from bme_wizard.pathway.plan import Plan, Planned
+
+
+def _why(conditions: tuple[Condition, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "question": condition.question,
+            "operator": condition.operator.value,
+            "value": list(condition.value) if isinstance(condition.value, tuple) else condition.value,
+            "text": condition.describe(),
+        }
+        for condition in conditions
+    ]
+
+
+def _statement(item: Planned) -> dict[str, Any]:
+    entry = item.entry
+    data = {
+        "id": entry.id,
+        "key": entry.key,
+        "text": entry.text,
+        "plain_text": entry.plain_text,
+        "review_status": entry.review_status,
+        "why": _why(item.because),
+        "citations": list(item.citation_numbers),
+    }
+    if entry.kind == "recommendation":
+        data.update(
+            {
+                "pathway": entry.pathway_key,
+                "section": entry.section,
+                "strength": entry.strength,
+                "certainty": entry.certainty,
+                "treatments": list(entry.treatments),
+                "tried": bool(item.tried),
+                "tried_treatments": list(item.tried),
+            }
+        )
+    return data
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    edition = plan.edition
+    return {
+        "edition": {
+            "number": edition.number,
+            "label": edition.label,
+            "title": edition.title,
+            "status": edition.status,
+            "current": edition.status == "published",
+            "updated_at": edition.updated_at,
+        },
+        "pending_review": plan.pending_review,
+        "answers": dict(plan.answers),
+        "pathways": [
+            {
+                "id": item.entry.id,
+                "key": item.entry.key,
+                "title": item.entry.title,
+                "summary": item.entry.summary,
+                "review_status": item.entry.review_status,
+                "why": _why(item.because),
+                "citations": list(item.citation_numbers),
+            }
+            for item in plan.pathways
+        ],
+        "sections": [{"key": section.key, "label": section.label} for section in plan.sections],
+        "recommendations": [_statement(item) for item in plan.recommendations],
+        "pitfalls": [_statement(item) for item in plan.pitfalls],
+        "references": [
+            {
+                "number": reference.number,
+                "id": reference.entry.id,
+                "key": reference.entry.key,
+                "kind": reference.entry.kind,
+                "citation": reference.entry.citation,
+                "incomplete": reference.entry.is_incomplete,
+            }
+            for reference in plan.references
+        ],
+    }

@@ -1,0 +1,51 @@
+"""A Plan as readable plain text (the ``plan`` command; later the clinical note)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bme_wizard.pathway.plan import Plan, Planned
+from bme_wizard.pathway.vocabulary import QUESTIONS
+
+TREATMENTS_TRIED = QUESTIONS["treatments_tried"]
+
+WIDTH = 88
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def _item(item: Planned, text: str) -> list[str]:
+    marks = "".join(f"[{n}]" for n in item.citation_numbers)
+    lines = _wrap(f"- {text} {marks}", "  ")
+    if item.tried:
+        tried = ", ".join(TREATMENTS_TRIED.label_for(treatment) for treatment in item.tried)
+        lines += _wrap(f"Already tried: {tried}.", "    ")
+    lines += _wrap("Why: " + ("; ".join(item.why) if item.why else "applies to every patient") + ".", "    ")
+    lines.append(f"    Review status: {item.entry.review_status.replace('_', ' ')}")
+    return lines
+
+
+def plan_to_text(plan: Plan) -> str:
+    edition = plan.edition
+    lines = [f"{edition.label}: {edition.title} ({edition.status})"]
+    if plan.pending_review:
+        lines += _wrap("CAUTION: some of this content has not yet been approved by the medical advisory board.", "")
+    lines.append("")
+    lines.append("Pathways that apply")
+    for item in plan.pathways:
+        lines += _wrap(f"- {item.entry.title}", "  ")
+    for section in plan.sections:
+        lines += ["", section.label]
+        for item in section.items:
+            lines += _item(item, item.entry.text)
+    if plan.pitfalls:
+        lines += ["", "Pitfalls to avoid"]
+        for item in plan.pitfalls:
+            lines += _item(item, item.entry.text)
+    if plan.references:
+        lines += ["", "References"]
+        for reference in plan.references:
+            lines += _wrap(f"[{reference.number}] {reference.entry.citation}", "  ")
+    return "\n".join(lines)

@@ -1,0 +1,203 @@
+"""Plan assembly: one patient's answers + an edition snapshot -> a Plan.
+
+The snapshot is plain data (built from the database by the content app, once per
+edition revision); the engine reads nothing else, so ``build_plan`` is deterministic
+and fast, and testable without a database.
+
+Order of the plan, which is also the order in which references are numbered:
+matched pathways (the clinical contexts), then the recommendations grouped by section
+in editorial order (sections in the edition's order; within a section, by pathway
+order and then statement order), then the pitfalls.
+
+Pure Python: nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conditions import Condition, Rule
+
+APPROVED = "approved"
+
+
+@dataclass(frozen=True)
+class ReferenceEntry:
+    id: int
+    key: str
+    kind: str
+    citation: str  # the full citation as one line
+    is_incomplete: bool
+    review_status: str
+
+
+@dataclass(frozen=True)
+class PathwayEntry:
+    id: int
+    key: str
+    title: str
+    summary: str
+    summary_html: str
+    review_status: str
+    rule: Rule
+    citations: tuple[int, ...]  # reference ids, in citation order
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    """A recommendation (with pathway and section) or a pitfall (without)."""
+
+    id: int
+    key: str
+    kind: str  # "recommendation" or "pitfall"
+    text: str
+    text_html: str
+    plain_text: str
+    plain_html: str
+    review_status: str
+    rule: Rule
+    citations: tuple[int, ...]
+    pathway_key: str | None = None
+    section: str | None = None
+    strength: str | None = None
+    certainty: str | None = None
+    treatments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EditionSnapshot:
+    id: int
+    number: int
+    title: str
+    status: str
+    updated_at: str  # ISO 8601
+    sections: tuple[tuple[str, str], ...]  # (key, label) in editorial order
+    pathways: tuple[PathwayEntry, ...]
+    recommendations: tuple[StatementEntry, ...]  # editorial order
+    pitfalls: tuple[StatementEntry, ...]
+    references: Mapping[int, ReferenceEntry]
+    _by_pathway: Mapping[str, tuple[StatementEntry, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        grouped: dict[str, list[StatementEntry]] = {}
+        for recommendation in self.recommendations:
+            grouped.setdefault(recommendation.pathway_key or "", []).append(recommendation)
+        object.__setattr__(self, "_by_pathway", {key: tuple(items) for key, items in grouped.items()})
+
+    @property
+    def label(self) -> str:
+        return f"Edition {self.number}"
+
+    def recommendations_of(self, pathway_key: str) -> tuple[StatementEntry, ...]:
+        return self._by_pathway.get(pathway_key, ())
+
+    @property
+    def statement_count(self) -> int:
+        return len(self.recommendations) + len(self.pitfalls)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A pathway or statement that applies, with why, what was tried, and its reference numbers."""
+
+    entry: PathwayEntry | StatementEntry
+    because: tuple[Condition, ...]
+    citation_numbers: tuple[int, ...]
+    tried: tuple[str, ...] = ()  # the statement's treatments already among treatments_tried
+
+    @property
+    def why(self) -> tuple[str, ...]:
+        """The answers that made this apply, in words; empty means it applies to every patient."""
+        return tuple(condition.describe() for condition in self.because)
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    key: str
+    label: str
+    items: tuple[Planned, ...]
+
+
+@dataclass(frozen=True)
+class NumberedReference:
+    number: int
+    entry: ReferenceEntry
+
+
+@dataclass(frozen=True)
+class Plan:
+    edition: EditionSnapshot
+    answers: Mapping[str, Any]
+    pathways: tuple[Planned, ...]
+    sections: tuple[PlanSection, ...]
+    pitfalls: tuple[Planned, ...]
+    references: tuple[NumberedReference, ...]
+
+    @property
+    def recommendations(self) -> tuple[Planned, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def pending_review(self) -> bool:
+        """True when anything shown has not yet been approved by the medical advisory board."""
+        shown = [*self.pathways, *self.recommendations, *self.pitfalls]
+        return any(item.entry.review_status != APPROVED for item in shown) or any(
+            ref.entry.review_status != APPROVED for ref in self.references
+        )
+
+
+def _merge(first: tuple[Condition, ...], second: tuple[Condition, ...]) -> tuple[Condition, ...]:
+    if not first:
+        return second
+    return first + tuple(condition for condition in second if condition not in first)
+
+
+def build_plan(answers: Mapping[str, Any], snapshot: EditionSnapshot) -> Plan:
+    """Decide what applies to this patient. ``answers`` must already be cleaned (see answers.py)."""
+    tried_all = frozenset(answers.get("treatments_tried") or ())
+
+    matched: list[tuple[PathwayEntry, tuple[Condition, ...]]] = []
+    for pathway in snapshot.pathways:
+        outcome = pathway.rule.outcome(answers)
+        if outcome.applies:
+            matched.append((pathway, outcome.because))
+
+    by_section: dict[str, list[tuple[StatementEntry, tuple[Condition, ...]]]] = {}
+    for pathway, pathway_because in matched:
+        for recommendation in snapshot.recommendations_of(pathway.key):
+            outcome = recommendation.rule.outcome(answers)
+            if outcome.applies:
+                because = _merge(pathway_because, outcome.because)
+                by_section.setdefault(recommendation.section or "", []).append((recommendation, because))
+
+    pitfalls: list[tuple[StatementEntry, tuple[Condition, ...]]] = []
+    for pitfall in snapshot.pitfalls:
+        outcome = pitfall.rule.outcome(answers)
+        if outcome.applies:
+            pitfalls.append((pitfall, outcome.because))
+
+    numbers: dict[int, int] = {}
+
+    def planned(entry: PathwayEntry | StatementEntry, because: tuple[Condition, ...]) -> Planned:
+        citation_numbers = tuple(numbers.setdefault(ref_id, len(numbers) + 1) for ref_id in entry.citations)
+        treatments = getattr(entry, "treatments", ())
+        tried = tuple(treatment for treatment in treatments if treatment in tried_all)
+        return Planned(entry, because, citation_numbers, tried)
+
+    planned_pathways = tuple(planned(entry, because) for entry, because in matched)
+    section_order = [key for key, _ in snapshot.sections]
+    section_order += sorted(key for key in by_section if key not in section_order)
+    labels = dict(snapshot.sections)
+    sections = tuple(
+        PlanSection(key, labels.get(key, key), tuple(planned(entry, because) for entry, because in by_section[key]))
+        for key in section_order
+        if key in by_section
+    )
+    planned_pitfalls = tuple(planned(entry, because) for entry, because in pitfalls)
+    references = tuple(
+        NumberedReference(number, snapshot.references[ref_id])
+        for ref_id, number in sorted(numbers.items(), key=lambda pair: pair[1])
+    )
+    return Plan(snapshot, dict(answers), planned_pathways, sections, planned_pitfalls, references)

@@ -1,0 +1,196 @@
+"""POST /api/v1/plan and its OpenAPI document."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from bme_wizard.content.models import EditionItem, ReviewStatus
+from bme_wizard.content.services import edition_publish
+from tests.conftest import answers
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/plan"
+
+
+def post(client, body, content_type="application/json", **extra):
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post(URL, data=data, content_type=content_type, **extra)
+
+
+@pytest.fixture
+def openapi(client):
+    return client.get(reverse("clinic:api-openapi")).json()
+
+
+@pytest.fixture
+def conforms(openapi):
+    """Check a response body against the document's schema for that operation and status."""
+    registry = Registry().with_resource(
+        "urn:openapi", Resource.from_contents(openapi, default_specification=DRAFT202012)
+    )
+
+    def check(response):
+        operation = openapi["paths"]["/api/v1/plan"]["post"]
+        schema = operation["responses"][str(response.status_code)]["content"]["application/json"]["schema"]
+        ref = {"$ref": "urn:openapi" + schema["$ref"]}
+        Draft202012Validator(ref, registry=registry).validate(response.json())
+        return response.json()
+
+    return check
+
+
+class TestPlan:
+    def test_returns_the_plan_for_the_current_edition(self, client, first_edition, conforms):
+        response = post(client, {"answers": answers(context="vertebral_fracture", fracture_cause="cancer")})
+        assert response.status_code == 200
+        plan = conforms(response)
+        assert plan["edition"] == {
+            "number": 1,
+            "label": "Edition 1",
+            "title": first_edition.title,
+            "status": "published",
+            "current": True,
+            "updated_at": plan["edition"]["updated_at"],
+        }
+        assert plan["pending_review"] is True
+        assert [p["key"] for p in plan["pathways"]] == ["workup", "vertebral_fracture"]
+        kyphoplasty = next(r for r in plan["recommendations"] if r["key"] == "vcf-kyphoplasty-cancer")
+        assert kyphoplasty["section"] == "escalation"
+        assert kyphoplasty["review_status"] == "submitted"
+        assert kyphoplasty["why"][1] == {
+            "question": "fracture_cause",
+            "operator": "one_of",
+            "value": ["cancer", "myeloma"],
+            "text": "“Cause of the fracture” is one of Cancer, Myeloma",
+        }
+        numbers = [ref["number"] for ref in plan["references"]]
+        assert numbers == list(range(1, len(numbers) + 1))
+        assert set(kyphoplasty["citations"]) <= set(numbers)
+
+    def test_marks_treatments_already_tried(self, client, first_edition, conforms):
+        plan = conforms(post(client, {"answers": answers(context="transient_bme", treatments_tried=["nsaids"])}))
+        conservative = next(r for r in plan["recommendations"] if r["key"] == "tbme-conservative")
+        assert (conservative["tried"], conservative["tried_treatments"]) == (True, ["nsaids"])
+
+    def test_answers_to_questions_not_asked_are_ignored(self, client, first_edition, conforms):
+        plan = conforms(post(client, {"answers": answers(mri_done="no", site="elbow", ramris_bme=99)}))
+        assert "site" not in plan["answers"]
+        assert "workup-obtain-mri" in [r["key"] for r in plan["recommendations"]]
+
+    def test_a_named_older_edition_still_answers_and_says_it_is_not_current(
+        self, client, first_edition, draft_edition, conforms
+    ):
+        edition_publish(edition=draft_edition)
+        plan = conforms(post(client, {"answers": answers(), "edition": 1}))
+        assert (plan["edition"]["number"], plan["edition"]["status"], plan["edition"]["current"]) == (
+            1,
+            "superseded",
+            False,
+        )
+        assert conforms(post(client, {"answers": answers()}))["edition"]["number"] == 50
+
+    def test_review_in_place_shows_at_once(self, client, first_edition, conforms):
+        assert conforms(post(client, {"answers": answers()}))["pending_review"] is True
+        EditionItem.objects.filter(edition=first_edition).update(review_status=ReviewStatus.APPROVED)
+        plan = conforms(post(client, {"answers": answers()}))
+        assert plan["pending_review"] is False
+        assert {r["review_status"] for r in plan["recommendations"]} == {"approved"}
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("body", "field", "fragment"),
+        [
+            ({"answers": answers(colour="red")}, "answers.colour", "Unknown question"),
+            ({"answers": answers(site="elbow")}, "answers.site", "'elbow' is not one of"),
+            ({"answers": answers(symptom_weeks="6")}, "answers.symptom_weeks", "whole number"),
+            ({"answers": answers(sequences="stir")}, "answers.sequences", "Expected a list"),
+            ({"answers": answers(conservative_weeks=600)}, "answers.conservative_weeks", "from 0 to 520"),
+            ({"answers": answers(response=None)}, "answers.response", "required"),
+            ({"answers": [1, 2]}, "answers", "Expected an object"),
+            ({}, "answers", "required"),
+            ({"answers": answers(), "patient": "Jane"}, "patient", "Unknown field"),
+            ({"answers": answers(), "edition": "1"}, "edition", "edition number"),
+            ([], "body", "Expected a JSON object"),
+            ("null", "body", "Expected a JSON object"),
+            ('{"answers": ', "body", "Malformed JSON"),
+            (b"\xff\xfe", "body", "UTF-8"),
+        ],
+    )
+    def test_400_names_the_field_and_the_problem(self, client, first_edition, conforms, body, field, fragment):
+        response = post(client, body)
+        assert response.status_code == 400
+        errors = conforms(response)["errors"]
+        assert field in errors, errors
+        assert fragment in " ".join(errors[field])
+
+    def test_deeply_nested_json_under_the_size_limit_is_refused(self, client, first_edition, conforms):
+        response = post(client, "[" * 30_000 + "]" * 30_000)
+        assert response.status_code == 400
+        assert conforms(response)["errors"]["body"] == ["The JSON is nested too deeply."]
+
+    def test_415_for_a_wrong_content_type(self, client, first_edition, conforms):
+        response = post(client, "answers=1", content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 415
+        assert "application/json" in conforms(response)["errors"]["body"][0]
+
+    def test_413_for_a_body_over_64_kb(self, client, first_edition, conforms):
+        body = json.dumps({"answers": answers(), "padding": "x" * 70_000})
+        response = post(client, body)
+        assert response.status_code == 413
+        assert "at most 65536 bytes" in conforms(response)["errors"]["body"][0]
+
+    def test_404_for_an_unknown_edition(self, client, first_edition, conforms):
+        response = post(client, {"answers": answers(), "edition": 9})
+        assert response.status_code == 404
+        assert conforms(response)["errors"] == {"edition": ["No published edition 9."]}
+
+    def test_a_draft_edition_is_not_served_to_the_public(self, client, first_edition, draft_edition):
+        assert post(client, {"answers": answers(), "edition": draft_edition.number}).status_code == 404
+
+    def test_503_when_nothing_is_published(self, client, conforms):
+        response = post(client, {"answers": answers()})
+        assert response.status_code == 503
+        assert "No guideline edition" in conforms(response)["errors"]["edition"][0]
+
+    def test_405_for_get(self, client, conforms):
+        response = client.get(URL)
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        conforms(response)
+
+    def test_csrf_is_not_needed_for_json_but_forms_cannot_post(self, first_edition):
+        from django.test import Client
+
+        strict = Client(enforce_csrf_checks=True)
+        assert post(strict, {"answers": answers()}).status_code == 200
+        assert strict.post(URL, {"answers": "x"}).status_code == 415
+
+
+class TestOpenAPI:
+    def test_the_document_is_valid_openapi_3_1(self, openapi):
+        validate_spec(openapi)
+        assert openapi["openapi"] == "3.1.0"
+
+    def test_the_answers_schema_follows_the_vocabulary(self, openapi):
+        from bme_wizard.pathway.vocabulary import QUESTIONS
+
+        schema = openapi["components"]["schemas"]["Answers"]
+        assert list(schema["properties"]) == list(QUESTIONS)
+        assert schema["properties"]["site"]["enum"] == list(QUESTIONS["site"].values)
+        assert schema["properties"]["symptom_weeks"]["maximum"] == 520
+        assert "ramris_bme" not in schema["required"] and "context" in schema["required"]
+
+    def test_the_answers_schema_accepts_what_the_api_accepts(self, openapi):
+        answers_schema = {**openapi["components"]["schemas"]["Answers"]}
+        validator = Draft202012Validator(answers_schema)
+        validator.validate(answers())
+        validator.validate(answers(context="charcot_foot", foot_signs=["ulcer"]))
+        assert not validator.is_valid(answers(context="charcot_foot"))  # foot_signs required when asked
+        assert not validator.is_valid(answers(site="elbow"))

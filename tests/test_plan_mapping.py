@@ -1,0 +1,229 @@
+"""One test for each bullet of DESIGN.md "How the seed maps to conditions" (first edition).
+
+Each test shows the statement for the triggering answers and hides it when the trigger changes.
+"""
+
+import pytest
+
+from bme_wizard.pathway.answers import clean_answers
+from bme_wizard.pathway.plan import build_plan
+from tests.conftest import answers
+
+pytestmark = pytest.mark.django_db  # the first_snapshot fixture needs the test database
+
+
+@pytest.fixture
+def shown(first_snapshot):
+    """Keys of the pathways, recommendations and pitfalls shown for BASE_ANSWERS with changes."""
+
+    def keys(**changes):
+        plan = build_plan(clean_answers(answers(**changes)), first_snapshot)
+        return {item.entry.key for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls)}
+
+    return keys
+
+
+@pytest.fixture
+def plan_for(first_snapshot):
+    return lambda **changes: build_plan(clean_answers(answers(**changes)), first_snapshot)
+
+
+class TestWorkUp:
+    def test_no_mri_means_obtain_one(self, shown):
+        assert "workup-obtain-mri" in shown(mri_done="no")
+        assert "workup-obtain-mri" not in shown(mri_done="yes")
+
+    def test_missing_t1_means_add_t1(self, shown):
+        assert "workup-add-t1" in shown(sequences=["stir"])
+        assert "workup-add-t1" not in shown(sequences=["stir", "t1"])
+
+    @pytest.mark.parametrize("change", [{"site": "sacroiliac"}, {"site": "spine"}, {"context": "axial_spa"}])
+    def test_sacroiliac_spine_or_axial_spa_means_look_for_deep_edema(self, shown, change):
+        assert "workup-deep-bme" in shown(**change)
+        assert "workup-deep-bme" not in shown(site="knee", context="cno")
+
+    @pytest.mark.parametrize(
+        "change", [{"site": "hip"}, {"context": "transient_bme"}, {"context": "unclear", "response": "improving"}]
+    )
+    def test_hip_transient_or_unclear_without_dce_means_consider_dce(self, shown, change):
+        assert "workup-consider-dce" in shown(dce_pattern="not_done", **change)
+        assert "workup-consider-dce" not in shown(dce_pattern="spot", **change)
+        assert "workup-consider-dce" not in shown(dce_pattern="not_done", site="knee", context="cno")
+
+    def test_a_dce_rim_warns_of_osteonecrosis(self, shown):
+        assert "workup-dce-rim" in shown(dce_pattern="rim")
+        assert "workup-dce-rim" not in shown(dce_pattern="spot")
+
+
+class TestVertebralFracture:
+    CONSERVATIVE = {"vcf-nsaids", "vcf-opioids-short-term", "vcf-natural-course", "vcf-mobilise"}
+
+    def test_conservative_care_first_while_under_12_weeks_or_improving(self, shown):
+        vcf = {"context": "vertebral_fracture", "fracture_cause": "osteoporotic"}
+        assert self.CONSERVATIVE <= shown(**vcf, conservative_weeks=4, response="no_change")
+        assert self.CONSERVATIVE <= shown(**vcf, conservative_weeks=20, response="improving")
+        late = shown(**vcf, conservative_weeks=12, response="no_change")
+        assert not (self.CONSERVATIVE - {"vcf-mobilise"}) & late
+        assert "vcf-mobilise" in late  # early mobilisation stays advice at every stage
+
+    def test_12_weeks_without_improvement_means_offer_augmentation(self, shown):
+        vcf = {"context": "vertebral_fracture", "fracture_cause": "osteoporotic"}
+        assert "vcf-augmentation-after-3-months" in shown(**vcf, conservative_weeks=12, response="worsening")
+        assert "vcf-augmentation-after-3-months" not in shown(**vcf, conservative_weeks=11, response="worsening")
+        assert "vcf-augmentation-after-3-months" not in shown(**vcf, conservative_weeks=12, response="improving")
+
+    def test_severe_pain_means_consider_earlier_augmentation(self, shown):
+        vcf = {"context": "vertebral_fracture", "fracture_cause": "osteoporotic"}
+        assert "vcf-augmentation-severe-pain" in shown(**vcf, severe_pain="yes")
+        assert "vcf-augmentation-severe-pain" not in shown(**vcf, severe_pain="no")
+
+    @pytest.mark.parametrize("cause", ["cancer", "myeloma"])
+    def test_cancer_or_myeloma_cause_means_kyphoplasty_relief_figure(self, shown, cause):
+        assert "vcf-kyphoplasty-cancer" in shown(context="vertebral_fracture", fracture_cause=cause)
+        assert "vcf-kyphoplasty-cancer" not in shown(context="vertebral_fracture", fracture_cause="osteoporotic")
+
+    def test_not_shown_outside_vertebral_fracture(self, shown):
+        assert not {"vertebral_fracture", *self.CONSERVATIVE} & shown(context="cno")
+
+
+class TestInflammatoryArthropathy:
+    def test_edema_predicts_progression_in_rheumatoid_arthritis(self, shown):
+        assert {"inflammatory_arthropathy", "ia-predictor-ra"} <= shown(context="rheumatoid_arthritis")
+        assert "ia-predictor-ra" not in shown(context="axial_spa")
+        assert "inflammatory_arthropathy" not in shown(context="cno")
+
+    def test_ramris_over_2_means_2_77_fold_odds(self, shown):
+        ra_hand = {"context": "rheumatoid_arthritis", "site": "hand_wrist"}
+        assert "ia-ramris-over-2" in shown(**ra_hand, ramris_bme=3)
+        assert "ia-ramris-over-2" not in shown(**ra_hand, ramris_bme=2)
+        assert "ia-ramris-over-2" not in shown(**ra_hand)  # not scored: absent answer, condition false
+
+    @pytest.mark.parametrize("context", ["rheumatoid_arthritis", "axial_spa"])
+    def test_edema_means_treat_the_disease_with_dmards(self, shown, context):
+        assert "ia-treat-disease" in shown(context=context, bme_on_fluid_sensitive="yes")
+        assert "ia-treat-disease" not in shown(context=context, bme_on_fluid_sensitive="no")
+
+    def test_deep_edema_is_the_specific_sign_in_axial_spa(self, shown):
+        assert "workup-deep-bme" in shown(context="axial_spa", site="knee")
+
+
+class TestTransientBoneMarrowEdema:
+    def test_self_limiting_and_conservative_care(self, shown):
+        assert {"tbme-natural-course", "tbme-conservative"} <= shown(context="transient_bme")
+        assert not {"tbme-natural-course", "tbme-conservative"} & shown(context="cno")
+
+
+class TestRefractory:
+    DENOSUMAB = {"refractory", "refractory-denosumab", "refractory-alternatives"}
+
+    @pytest.mark.parametrize("context", ["transient_bme", "unclear"])
+    @pytest.mark.parametrize("response", ["no_change", "worsening"])
+    def test_no_change_or_worsening_means_denosumab_and_alternatives(self, shown, context, response):
+        assert self.DENOSUMAB <= shown(context=context, response=response)
+        assert not self.DENOSUMAB & shown(context=context, response="improving")
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"context": "vertebral_fracture", "fracture_cause": "osteoporotic"},
+            {"context": "rheumatoid_arthritis"},
+            {"context": "charcot_foot", "foot_signs": ["none"]},
+            {"context": "multiple_myeloma", "fracture_cause": "myeloma"},
+        ],
+    )
+    def test_contexts_with_their_own_escalation_do_not_get_denosumab(self, shown, change):
+        assert not self.DENOSUMAB & shown(response="worsening", **change)
+
+    @pytest.mark.parametrize("status", ["abnormal", "unknown"])
+    def test_vitamin_d_and_calcium_not_normal_is_flagged(self, shown, status):
+        refractory = {"context": "transient_bme", "response": "no_change"}
+        assert "refractory-check-vitamin-d-calcium" in shown(**refractory, vitamin_d_calcium=status)
+        assert "refractory-check-vitamin-d-calcium" not in shown(**refractory, vitamin_d_calcium="normal")
+
+
+class TestCharcotFoot:
+    def test_offloading_is_mandatory(self, shown):
+        assert "charcot-offloading" in shown(context="charcot_foot", foot_signs=["none"])
+        assert "charcot-offloading" not in shown(context="cno")
+
+    @pytest.mark.parametrize("sign", ["ulcer", "cellulitis", "abscess"])
+    def test_signs_of_infection_mean_suspect_osteomyelitis(self, shown, sign):
+        assert "charcot-suspect-osteomyelitis" in shown(context="charcot_foot", foot_signs=[sign])
+        assert "charcot-suspect-osteomyelitis" not in shown(context="charcot_foot", foot_signs=["none"])
+
+
+class TestMultipleMyeloma:
+    def test_treat_the_malignancy(self, shown):
+        assert "myeloma-treat-malignancy" in shown(context="multiple_myeloma", fracture_cause="unknown")
+        assert "myeloma-treat-malignancy" in shown(context="vertebral_fracture", fracture_cause="myeloma")
+        assert "myeloma-treat-malignancy" not in shown(context="vertebral_fracture", fracture_cause="osteoporotic")
+
+    def test_augmentation_for_painful_pathological_fractures(self, shown):
+        myeloma = {"context": "multiple_myeloma", "fracture_cause": "myeloma"}
+        assert "myeloma-augmentation" in shown(**myeloma, response="no_change")
+        assert "myeloma-augmentation" in shown(**myeloma, severe_pain="yes")
+        assert "myeloma-augmentation" not in shown(**myeloma, response="improving", severe_pain="no")
+        assert "myeloma-augmentation" not in shown(context="multiple_myeloma", fracture_cause="osteoporotic")
+
+
+class TestChronicNonBacterialOsteitis:
+    def test_edema_is_an_activity_marker_followed_by_mri(self, shown):
+        assert "cno-mri-activity" in shown(context="cno")
+        assert "cno-mri-activity" not in shown(context="unclear")
+
+
+class TestPitfalls:
+    def test_edema_is_nonspecific_for_everyone(self, shown):
+        assert "pitfall-nonspecific" in shown(context="cno")
+        assert "pitfall-nonspecific" in shown(mri_done="no")
+
+    @pytest.mark.parametrize("context", ["rheumatoid_arthritis", "axial_spa", "unclear"])
+    def test_never_diagnose_inflammatory_arthropathy_on_edema_alone(self, shown, context):
+        assert "pitfall-not-on-bme-alone" in shown(context=context)
+        assert "pitfall-not-on-bme-alone" not in shown(context="cno")
+
+    def test_avoid_prolonged_immobilisation_in_vertebral_fracture(self, shown):
+        assert "pitfall-immobilisation" in shown(context="vertebral_fracture", fracture_cause="osteoporotic")
+        assert "pitfall-immobilisation" not in shown(context="cno")
+
+    def test_do_not_overuse_opioids(self, shown):
+        assert "pitfall-opioid-overuse" in shown(context="vertebral_fracture", fracture_cause="osteoporotic")
+        assert "pitfall-opioid-overuse" in shown(context="cno", treatments_tried=["opioids"])
+        assert "pitfall-opioid-overuse" not in shown(context="cno", treatments_tried=["nsaids"])
+
+
+class TestTriedTreatments:
+    def test_a_treatment_already_tried_is_marked_as_tried(self, plan_for):
+        def conservative(plan):
+            return next(item for item in plan.recommendations if item.entry.key == "tbme-conservative")
+
+        assert conservative(plan_for(context="transient_bme", treatments_tried=["nsaids"])).tried == ("nsaids",)
+        assert conservative(plan_for(context="transient_bme", treatments_tried=["opioids"])).tried == ()
+
+
+class TestPlanShape:
+    def test_references_are_numbered_by_first_citation_down_the_plan(self, plan_for):
+        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer")
+        order = []
+        for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls):
+            order += [n for n in item.citation_numbers if n not in order]
+        assert order == list(range(1, len(plan.references) + 1))
+        assert [ref.number for ref in plan.references] == order
+
+    def test_recommendations_are_grouped_by_section_in_editorial_order(self, plan_for, first_snapshot):
+        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes")
+        section_keys = [key for key, _ in first_snapshot.sections]
+        assert [s.key for s in plan.sections] == sorted((s.key for s in plan.sections), key=section_keys.index)
+        escalation = next(s for s in plan.sections if s.key == "escalation")
+        assert [i.entry.key for i in escalation.items] == ["vcf-augmentation-severe-pain", "vcf-kyphoplasty-cancer"]
+
+    def test_why_names_the_triggering_answers(self, plan_for):
+        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer")
+        kyphoplasty = next(i for i in plan.recommendations if i.entry.key == "vcf-kyphoplasty-cancer")
+        assert kyphoplasty.why == (
+            "“Clinical context” is Vertebral compression fracture",
+            "“Cause of the fracture” is one of Cancer, Myeloma",
+        )
+
+    def test_pending_review_while_content_is_only_submitted(self, plan_for):
+        assert plan_for().pending_review

@@ -1,0 +1,88 @@
+"""Properties of build_plan over generated valid answer sets (hypothesis)."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bme_wizard.pathway.answers import EXCLUSIVE_VALUE, clean_answers, is_asked
+from bme_wizard.pathway.conditions import evaluate
+from bme_wizard.pathway.plan import build_plan
+from bme_wizard.pathway.vocabulary import QUESTIONS, Kind
+
+pytestmark = pytest.mark.django_db  # the first_snapshot fixture needs the test database
+
+
+def _value(question):
+    if question.kind is Kind.CHOICE:
+        return st.sampled_from(question.values)
+    if question.kind is Kind.INTEGER:
+        return st.integers(question.minimum, question.maximum)
+    others = [value for value in question.values if value != EXCLUSIVE_VALUE]
+    subsets = st.lists(st.sampled_from(others), unique=True, min_size=0 if question.optional else 1)
+    if EXCLUSIVE_VALUE in question.values:
+        return st.one_of(st.just([EXCLUSIVE_VALUE]), subsets)
+    return subsets
+
+
+@st.composite
+def valid_answers(draw):
+    """A valid answer set: asked questions answered (optional ones sometimes not), and sometimes
+    stray answers to questions that are not asked, which must be ignored."""
+    raw = {}
+    for question in QUESTIONS.values():
+        if is_asked(question, raw):
+            if question.optional and draw(st.booleans()):
+                continue
+            raw[question.key] = draw(_value(question))
+        elif draw(st.integers(0, 4)) == 0:
+            raw[question.key] = draw(_value(question))
+    return raw
+
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_generated_answers_are_valid_and_build_plan_never_raises(first_snapshot, raw):
+    build_plan(clean_answers(raw), first_snapshot)
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_build_plan_is_deterministic(first_snapshot, raw):
+    answers = clean_answers(raw)
+    assert build_plan(answers, first_snapshot) == build_plan(dict(answers), first_snapshot)
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_every_shown_item_is_explained_by_conditions_that_hold(first_snapshot, raw):
+    answers = clean_answers(raw)
+    plan = build_plan(answers, first_snapshot)
+    for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls):
+        assert all(evaluate(condition, answers) for condition in item.because), item.entry.key
+        # And nothing unexplained: an item with conditions of its own shows why.
+        if item.entry.rule.conditions:
+            assert item.because, item.entry.key
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_references_are_numbered_contiguously_from_1(first_snapshot, raw):
+    plan = build_plan(clean_answers(raw), first_snapshot)
+    numbers = [reference.number for reference in plan.references]
+    assert numbers == list(range(1, len(numbers) + 1))
+    cited = {n for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls) for n in item.citation_numbers}
+    assert cited == set(numbers)
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_statements_appear_only_under_a_matched_pathway_and_tried_is_accurate(first_snapshot, raw):
+    answers = clean_answers(raw)
+    plan = build_plan(answers, first_snapshot)
+    matched = {item.entry.key for item in plan.pathways}
+    for item in plan.recommendations:
+        assert item.entry.pathway_key in matched
+        assert set(item.tried) == set(item.entry.treatments) & set(answers["treatments_tried"])
