@@ -10,6 +10,8 @@ command) can alter what a saved assessment was based on. Only review status may 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import ClassVar
 
 from django.conf import settings
@@ -91,12 +93,34 @@ class FrozenContentQuerySet(models.QuerySet):
         return deleted
 
 
+_deferred_touches: ContextVar[set[int] | None] = ContextVar("deferred_touches", default=None)
+
+
 def edition_touch(edition_ids) -> None:
     """Move the editions' revision on, so cached snapshots of them are rebuilt."""
     ids = {i for i in edition_ids if i}
+    deferred = _deferred_touches.get()
+    if deferred is not None:
+        deferred |= ids
+        return
     if ids:
         # Through the base queryset: a revision bump is not a content change.
         models.QuerySet(Edition).filter(pk__in=ids).update(revision=models.F("revision") + 1)
+
+
+@contextmanager
+def edition_touches_deferred():
+    """Bump each touched edition's revision once, on leaving, instead of once per row (bulk writes)."""
+    if _deferred_touches.get() is not None:  # already deferring: the outer block bumps
+        yield
+        return
+    token = _deferred_touches.set(set())
+    try:
+        yield
+        touched = _deferred_touches.get()
+    finally:
+        _deferred_touches.reset(token)
+    edition_touch(touched)
 
 
 class FrozenWhenPublished(models.Model):
@@ -125,9 +149,9 @@ class FrozenWhenPublished(models.Model):
         """The edition ids this object belongs to now and, if saved before, belonged to."""
         raise NotImplementedError
 
-    def _frozen_edition_touched(self) -> bool:
-        ids = self._editions_touched()
-        return bool(ids) and Edition.objects.filter(pk__in=ids, status__in=FROZEN_STATUSES).exists()
+    @staticmethod
+    def _any_frozen(edition_ids: set[int]) -> bool:
+        return bool(edition_ids) and Edition.objects.filter(pk__in=edition_ids, status__in=FROZEN_STATUSES).exists()
 
     def _changed_fields(self) -> set[str]:
         names = [
@@ -140,8 +164,9 @@ class FrozenWhenPublished(models.Model):
             return set(names)
         return {name for name in names if stored[name] != getattr(self, name)}
 
-    def check_mutable(self) -> None:
-        if not self._frozen_edition_touched():
+    def check_mutable(self, edition_ids: set[int] | None = None) -> None:
+        """Raise EditionImmutableError if saving would change a frozen edition's content."""
+        if not self._any_frozen(self._editions_touched() if edition_ids is None else edition_ids):
             return
         if self._state.adding or self._changed_fields() - self.mutable_when_published:
             raise EditionImmutableError(self.immutable_message())
@@ -151,15 +176,15 @@ class FrozenWhenPublished(models.Model):
         self.check_mutable()  # an EditionImmutableError is a ValidationError: forms show it
 
     def save(self, *args, **kwargs):
-        self.check_mutable()
         editions = self._editions_touched()
+        self.check_mutable(editions)
         super().save(*args, **kwargs)
-        edition_touch(editions | self._editions_touched())
+        edition_touch(editions or self._editions_touched())  # a new Edition has its id only now
 
     def delete(self, *args, **kwargs):
-        if self._frozen_edition_touched():
-            raise EditionImmutableError(self.immutable_message())
         editions = self._editions_touched()
+        if self._any_frozen(editions):
+            raise EditionImmutableError(self.immutable_message())
         result = super().delete(*args, **kwargs)
         edition_touch(editions)
         return result
@@ -227,8 +252,8 @@ class Edition(FrozenWhenPublished):
         super().save(*args, **kwargs)  # bumps the revision in the database; read it back
         self.revision = Edition.objects.filter(pk=self.pk).values_list("revision", flat=True).get()
 
-    def check_mutable(self) -> None:
-        super().check_mutable()
+    def check_mutable(self, edition_ids: set[int] | None = None) -> None:
+        super().check_mutable(edition_ids)
         if self.pk:
             stored = Edition._base_manager.filter(pk=self.pk).values_list("status", flat=True).first()
             superseding = stored == EditionStatus.PUBLISHED and self.status == EditionStatus.SUPERSEDED
@@ -468,7 +493,9 @@ class PartOfItem(FrozenWhenPublished):
 
     def _editions_touched(self) -> set[int]:
         ids = set()
-        if self.item_id:
+        if type(self).item.is_cached(self):
+            ids.add(self.item.edition_id)
+        elif self.item_id:
             ids.add(EditionItem._base_manager.filter(pk=self.item_id).values_list("edition_id", flat=True).first())
         if self.pk:
             ids.add(type(self)._base_manager.filter(pk=self.pk).values_list("item__edition_id", flat=True).first())

@@ -6,7 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from .edition_file import EditionDraft, read_edition
-from .models import Citation, Condition, Edition, EditionImmutableError, EditionStatus, Reference, ReviewComment
+from .models import (
+    Citation,
+    Condition,
+    Edition,
+    EditionImmutableError,
+    EditionStatus,
+    Reference,
+    ReviewComment,
+    edition_touch,
+    edition_touches_deferred,
+)
 
 
 @transaction.atomic
@@ -51,17 +61,19 @@ def _save_draft(draft: EditionDraft) -> Edition:
     edition.status = EditionStatus.DRAFT
     edition.save()
     saved = {}
-    for item in draft.items:
-        instance = item.instance
-        instance.edition = edition
-        if item.pathway_key is not None:
-            instance.pathway = saved[item.pathway_key]
-        instance.save()
-        saved[instance.key] = instance
-    references = {key: obj for key, obj in saved.items() if isinstance(obj, Reference)}
-    for item in draft.items:
-        for index, rule in enumerate(item.conditions):
-            Condition.objects.create(
+    with edition_touches_deferred():
+        for item in draft.items:
+            instance = item.instance
+            instance.edition = edition
+            if item.pathway_key is not None:
+                instance.pathway = saved[item.pathway_key]
+            instance.save()
+            saved[instance.key] = instance
+        # Rows of a draft this transaction has just created, and read_edition has already
+        # validated: written in bulk (past the per-row freeze guard, which has nothing to guard).
+        references = {key: obj for key, obj in saved.items() if isinstance(obj, Reference)}
+        Condition.objects.bulk_create(
+            Condition(
                 item=item.instance,
                 question=rule.question,
                 operator=rule.operator.value,
@@ -69,10 +81,18 @@ def _save_draft(draft: EditionDraft) -> Edition:
                 group=rule.group,
                 order=index,
             )
-        for index, key in enumerate(item.citations):
-            Citation.objects.create(item=item.instance, reference=references[key], order=index)
-        for comment in item.comments:
-            ReviewComment.objects.create(
-                item=item.instance, author_name=comment.get("author_name", ""), body=comment["body"]
-            )
+            for item in draft.items
+            for index, rule in enumerate(item.conditions)
+        )
+        Citation.objects.bulk_create(
+            Citation(item=item.instance, reference=references[key], order=index)
+            for item in draft.items
+            for index, key in enumerate(item.citations)
+        )
+        ReviewComment.objects.bulk_create(
+            ReviewComment(item=item.instance, author_name=comment.get("author_name", ""), body=comment["body"])
+            for item in draft.items
+            for comment in item.comments
+        )
+        edition_touch({edition.pk})
     return edition

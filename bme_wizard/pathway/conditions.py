@@ -219,6 +219,14 @@ _TESTS: Mapping[Operator, Callable[[Any, Any], bool]] = {
 def compile_condition(condition: Condition) -> Predicate:
     """A fast predicate for one condition: the single definition of what each operator means."""
     key, value = condition.question, condition.value
+    # The commonest operators, specialised: an absent answer (None, "", []) never equals,
+    # is never one of, and never includes a valid value, so no separate absence test is needed.
+    if condition.operator is Operator.EQUALS:
+        return lambda answers: answers.get(key) == value
+    if condition.operator is Operator.ONE_OF:
+        return lambda answers: answers.get(key) in value
+    if condition.operator is Operator.INCLUDES:
+        return lambda answers: value in (answers.get(key) or ())
     if condition.operator is Operator.IS_EMPTY:
         return lambda answers: _is_absent(answers.get(key))
     if condition.operator is Operator.IS_ANSWERED:
@@ -271,15 +279,28 @@ class Rule:
     conditions: tuple[Condition, ...] = ()
     _blocks: tuple[tuple[tuple[Condition, Predicate], ...], ...] = field(default=(), compare=False, repr=False)
 
+    # When every row must hold (match "all", no groups), the outcome is one of two fixed values.
+    _all_of: tuple[Predicate, ...] | None = field(default=None, compare=False, repr=False)
+    _all_held: Outcome = field(default=_ALWAYS, compare=False, repr=False)
+
     @classmethod
     def of(cls, match: Match | str, conditions: Sequence[Condition]) -> Rule:
-        compiled = tuple(
-            tuple((condition, compile_condition(condition)) for condition in block) for block in _blocks(conditions)
-        )
-        return cls(Match(match), tuple(conditions), compiled)
+        match = Match(match)
+        conditions = tuple(conditions)
+        blocks = _blocks(conditions)
+        compiled = tuple(tuple((condition, compile_condition(condition)) for condition in block) for block in blocks)
+        if (match is Match.ALL or len(conditions) <= 1) and all(len(b) == 1 for b in blocks):
+            predicates = tuple(predicate for block in compiled for _, predicate in block)
+            return cls(match, conditions, compiled, predicates, Outcome(True, conditions) if conditions else _ALWAYS)
+        return cls(match, conditions, compiled)
 
     def outcome(self, answers: Mapping[str, object]) -> Outcome:
         """Combine the rows: ``match`` outside, the opposite within each named group."""
+        if self._all_of is not None:
+            for predicate in self._all_of:
+                if not predicate(answers):
+                    return _NEVER
+            return self._all_held
         if not self._blocks:
             return _ALWAYS
         match_all = self.match is Match.ALL

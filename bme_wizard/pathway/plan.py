@@ -14,9 +14,9 @@ Pure Python: nothing here imports Django.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .conditions import Condition, Rule
 
@@ -78,29 +78,35 @@ class EditionSnapshot:
     recommendations: tuple[StatementEntry, ...]  # editorial order
     pitfalls: tuple[StatementEntry, ...]
     references: Mapping[int, ReferenceEntry]
-    _by_pathway: Mapping[str, tuple[StatementEntry, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # For build_plan's inner loops: each entry paired with its rule's bound outcome method.
+    _by_pathway: Mapping[str, tuple[tuple[StatementEntry, Callable], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _pitfall_rules: tuple[tuple[StatementEntry, Callable], ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        grouped: dict[str, list[StatementEntry]] = {}
+        grouped: dict[str, list[tuple[StatementEntry, Callable]]] = {}
         for recommendation in self.recommendations:
-            grouped.setdefault(recommendation.pathway_key or "", []).append(recommendation)
+            grouped.setdefault(recommendation.pathway_key or "", []).append(
+                (recommendation, recommendation.rule.outcome)
+            )
         object.__setattr__(self, "_by_pathway", {key: tuple(items) for key, items in grouped.items()})
+        object.__setattr__(self, "_pitfall_rules", tuple((pitfall, pitfall.rule.outcome) for pitfall in self.pitfalls))
 
     @property
     def label(self) -> str:
         return f"Edition {self.number}"
-
-    def recommendations_of(self, pathway_key: str) -> tuple[StatementEntry, ...]:
-        return self._by_pathway.get(pathway_key, ())
 
     @property
     def statement_count(self) -> int:
         return len(self.recommendations) + len(self.pitfalls)
 
 
-@dataclass(frozen=True)
-class Planned:
-    """A pathway or statement that applies, with why, what was tried, and its reference numbers."""
+class Planned(NamedTuple):
+    """A pathway or statement that applies, with why, what was tried, and its reference numbers.
+
+    A NamedTuple rather than a frozen dataclass: a plan makes hundreds, and this is the
+    cheapest immutable record to build."""
 
     entry: PathwayEntry | StatementEntry
     because: tuple[Condition, ...]
@@ -151,6 +157,8 @@ class Plan:
 def _merge(first: tuple[Condition, ...], second: tuple[Condition, ...]) -> tuple[Condition, ...]:
     if not first:
         return second
+    if not second:
+        return first
     return first + tuple(condition for condition in second if condition not in first)
 
 
@@ -164,27 +172,38 @@ def build_plan(answers: Mapping[str, Any], snapshot: EditionSnapshot) -> Plan:
         if outcome.applies:
             matched.append((pathway, outcome.because))
 
+    # The hot loops of the engine (thousands of statements in a large edition): kept lean.
     by_section: dict[str, list[tuple[StatementEntry, tuple[Condition, ...]]]] = {}
+    merge = _merge
     for pathway, pathway_because in matched:
-        for recommendation in snapshot.recommendations_of(pathway.key):
-            outcome = recommendation.rule.outcome(answers)
+        for recommendation, outcome_of in snapshot._by_pathway.get(pathway.key, ()):
+            outcome = outcome_of(answers)
             if outcome.applies:
-                because = _merge(pathway_because, outcome.because)
-                by_section.setdefault(recommendation.section or "", []).append((recommendation, because))
+                section = recommendation.section or ""
+                because = merge(pathway_because, outcome.because)
+                if section in by_section:
+                    by_section[section].append((recommendation, because))
+                else:
+                    by_section[section] = [(recommendation, because)]
 
     pitfalls: list[tuple[StatementEntry, tuple[Condition, ...]]] = []
-    for pitfall in snapshot.pitfalls:
-        outcome = pitfall.rule.outcome(answers)
+    for pitfall, outcome_of in snapshot._pitfall_rules:
+        outcome = outcome_of(answers)
         if outcome.applies:
             pitfalls.append((pitfall, outcome.because))
 
     numbers: dict[int, int] = {}
 
     def planned(entry: PathwayEntry | StatementEntry, because: tuple[Condition, ...]) -> Planned:
-        citation_numbers = tuple(numbers.setdefault(ref_id, len(numbers) + 1) for ref_id in entry.citations)
-        treatments = getattr(entry, "treatments", ())
-        tried = tuple(treatment for treatment in treatments if treatment in tried_all)
-        return Planned(entry, because, citation_numbers, tried)
+        citation_numbers = []
+        for ref_id in entry.citations:
+            number = numbers.get(ref_id)
+            if number is None:
+                number = numbers[ref_id] = len(numbers) + 1
+            citation_numbers.append(number)
+        treatments = getattr(entry, "treatments", ()) if tried_all else ()
+        tried = tuple(treatment for treatment in treatments if treatment in tried_all) if treatments else ()
+        return Planned(entry, because, tuple(citation_numbers), tried)
 
     planned_pathways = tuple(planned(entry, because) for entry, because in matched)
     section_order = [key for key, _ in snapshot.sections]
