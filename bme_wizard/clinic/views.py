@@ -1,6 +1,8 @@
 from django.shortcuts import render
 
-from bme_wizard.content.selectors import edition_contents, edition_current
+from bme_wizard.content.selectors import edition_current
+from bme_wizard.content.snapshot import edition_snapshot
+from bme_wizard.pathway.plan import outline
 
 
 def home(request):
@@ -10,5 +12,8 @@ def home(request):
 def guideline(request):
     """The current edition in full, as clinicians will see it: every statement and its sources."""
     edition = edition_current()
-    context = edition_contents(edition=edition) if edition else {"edition": None}
-    return render(request, "clinic/guideline.html", context)
+    return render(
+        request,
+        "clinic/guideline.html",
+        {"edition": edition, "outline": outline(edition_snapshot(edition)) if edition else None},
+    )

@@ -148,10 +148,38 @@ class Plan:
     @property
     def pending_review(self) -> bool:
         """True when anything shown has not yet been approved by the medical advisory board."""
-        shown = [*self.pathways, *self.recommendations, *self.pitfalls]
-        return any(item.entry.review_status != APPROVED for item in shown) or any(
-            ref.entry.review_status != APPROVED for ref in self.references
-        )
+        return _pending([*self.pathways, *self.recommendations, *self.pitfalls], self.references)
+
+
+class _Numbering:
+    """Numbers references in order of first citation, as items are placed on the page."""
+
+    def __init__(self, tried_all: frozenset[str] = frozenset()):
+        self.numbers: dict[int, int] = {}
+        self.tried_all = tried_all
+
+    def place(self, entry: PathwayEntry | StatementEntry, because: tuple[Condition, ...] = ()) -> Planned:
+        numbers = self.numbers
+        citation_numbers = []
+        for ref_id in entry.citations:
+            number = numbers.get(ref_id)
+            if number is None:
+                number = numbers[ref_id] = len(numbers) + 1
+            citation_numbers.append(number)
+        tried_all = self.tried_all
+        treatments = getattr(entry, "treatments", ()) if tried_all else ()
+        tried = tuple(treatment for treatment in treatments if treatment in tried_all) if treatments else ()
+        return Planned(entry, because, tuple(citation_numbers), tried)
+
+    def references(self, snapshot: EditionSnapshot) -> tuple[NumberedReference, ...]:
+        ordered = sorted(self.numbers.items(), key=lambda pair: pair[1])
+        return tuple(NumberedReference(number, snapshot.references[ref_id]) for ref_id, number in ordered)
+
+
+def _pending(items: list[Planned], references: tuple[NumberedReference, ...]) -> bool:
+    return any(item.entry.review_status != APPROVED for item in items) or any(
+        reference.entry.review_status != APPROVED for reference in references
+    )
 
 
 def _merge(first: tuple[Condition, ...], second: tuple[Condition, ...]) -> tuple[Condition, ...]:
@@ -192,19 +220,8 @@ def build_plan(answers: Mapping[str, Any], snapshot: EditionSnapshot) -> Plan:
         if outcome.applies:
             pitfalls.append((pitfall, outcome.because))
 
-    numbers: dict[int, int] = {}
-
-    def planned(entry: PathwayEntry | StatementEntry, because: tuple[Condition, ...]) -> Planned:
-        citation_numbers = []
-        for ref_id in entry.citations:
-            number = numbers.get(ref_id)
-            if number is None:
-                number = numbers[ref_id] = len(numbers) + 1
-            citation_numbers.append(number)
-        treatments = getattr(entry, "treatments", ()) if tried_all else ()
-        tried = tuple(treatment for treatment in treatments if treatment in tried_all) if treatments else ()
-        return Planned(entry, because, tuple(citation_numbers), tried)
-
+    numbering = _Numbering(tried_all)
+    planned = numbering.place
     planned_pathways = tuple(planned(entry, because) for entry, because in matched)
     section_order = [key for key, _ in snapshot.sections]
     section_order += sorted(key for key in by_section if key not in section_order)
@@ -215,8 +232,39 @@ def build_plan(answers: Mapping[str, Any], snapshot: EditionSnapshot) -> Plan:
         if key in by_section
     )
     planned_pitfalls = tuple(planned(entry, because) for entry, because in pitfalls)
-    references = tuple(
-        NumberedReference(number, snapshot.references[ref_id])
-        for ref_id, number in sorted(numbers.items(), key=lambda pair: pair[1])
-    )
+    references = numbering.references(snapshot)
     return Plan(snapshot, dict(answers), planned_pathways, sections, planned_pitfalls, references)
+
+
+@dataclass(frozen=True)
+class OutlinePathway:
+    pathway: Planned
+    recommendations: tuple[Planned, ...]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The whole edition, every statement whatever the answers, in editorial order (the guideline page)."""
+
+    edition: EditionSnapshot
+    pathways: tuple[OutlinePathway, ...]
+    pitfalls: tuple[Planned, ...]
+    references: tuple[NumberedReference, ...]
+
+    @property
+    def pending_review(self) -> bool:
+        statements = [r for p in self.pathways for r in p.recommendations]
+        return _pending([*(p.pathway for p in self.pathways), *statements, *self.pitfalls], self.references)
+
+
+def outline(snapshot: EditionSnapshot) -> Outline:
+    numbering = _Numbering()
+    pathways = tuple(
+        OutlinePathway(
+            numbering.place(pathway),
+            tuple(numbering.place(entry) for entry, _ in snapshot._by_pathway.get(pathway.key, ())),
+        )
+        for pathway in snapshot.pathways
+    )
+    pitfalls = tuple(numbering.place(pitfall) for pitfall in snapshot.pitfalls)
+    return Outline(snapshot, pathways, pitfalls, numbering.references(snapshot))
