@@ -20,20 +20,21 @@ from tests.forms import form_data
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def reviewer_client(client):
-    user = get_user_model().objects.create_user("rev", password="a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Reviewer"))
+def _logged_in(client, username, role):
+    user = get_user_model().objects.create_user(username, password="a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def reviewer_client(client):
+    return _logged_in(client, "rev", "Reviewer")
 
 
 @pytest.fixture
 def author_client(client):
-    user = get_user_model().objects.create_user("auth", password="a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Author"))
-    client.force_login(user)
-    return client
+    return _logged_in(client, "auth", "Author")
 
 
 def _change_url(obj):

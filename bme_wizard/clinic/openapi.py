@@ -64,6 +64,11 @@ def _answers_schema() -> dict[str, Any]:
     }
 
 
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    """A closed object whose properties are all present in every response."""
+    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
+
+
 def _choices(choices) -> dict[str, Any]:
     return {"type": "string", "enum": [value for value, _ in choices]}
 
@@ -72,17 +77,14 @@ def _why() -> dict[str, Any]:
     return {
         "type": "array",
         "description": "The answers that made this apply. Empty: it applies to every patient.",
-        "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["question", "operator", "value", "text"],
-            "properties": {
+        "items": _object(
+            {
                 "question": {"type": "string", "enum": list(QUESTIONS)},
                 "operator": {"type": "string", "enum": [op.value for op in Operator]},
                 "value": {"type": ["string", "integer", "array", "null"], "items": {"type": "string"}},
                 "text": {"type": "string"},
-            },
-        },
+            }
+        ),
     }
 
 
@@ -105,15 +107,12 @@ def _statement(extra: dict[str, Any]) -> dict[str, Any]:
         "citations": {"$ref": REF + "Citations"},
         **extra,
     }
-    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
+    return _object(properties)
 
 
 def _error() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["detail", "errors"],
-        "properties": {
+    return _object(
+        {
             "detail": {"type": "string"},
             "errors": {
                 "type": "object",
@@ -121,26 +120,23 @@ def _error() -> dict[str, Any]:
                 "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 "minProperties": 1,
             },
-        },
-    }
+        }
+    )
 
 
 def _plan() -> dict[str, Any]:
     treatments = {"type": "array", "items": {"type": "string", "enum": list(QUESTIONS["treatments_tried"].values)}}
     properties = {
-        "edition": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["number", "label", "title", "status", "current", "updated_at"],
-            "properties": {
+        "edition": _object(
+            {
                 "number": {"type": "integer", "minimum": 1},
                 "label": {"type": "string"},
                 "title": {"type": "string"},
                 "status": _choices(EditionStatus.choices),
                 "current": {"type": "boolean", "description": "False when a newer edition has been published."},
                 "updated_at": {"type": "string", "format": "date-time"},
-            },
-        },
+            }
+        ),
         "pending_review": {
             "type": "boolean",
             "description": "True when anything shown is not yet approved by the medical advisory board.",
@@ -148,11 +144,8 @@ def _plan() -> dict[str, Any]:
         "answers": {"type": "object", "description": "The answers as evaluated (questions not asked removed)."},
         "pathways": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "key", "title", "summary", "review_status", "why", "citations"],
-                "properties": {
+            "items": _object(
+                {
                     "id": {"type": "integer"},
                     "key": {"type": "string"},
                     "title": {"type": "string"},
@@ -160,18 +153,13 @@ def _plan() -> dict[str, Any]:
                     "review_status": _choices(ReviewStatus.choices),
                     "why": {"$ref": REF + "Why"},
                     "citations": {"$ref": REF + "Citations"},
-                },
-            },
+                }
+            ),
         },
         "sections": {
             "type": "array",
             "description": "The sections that have recommendations, in editorial order.",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["key", "label"],
-                "properties": {"key": _choices(Section.choices), "label": {"type": "string"}},
-            },
+            "items": _object({"key": _choices(Section.choices), "label": {"type": "string"}}),
         },
         "recommendations": {
             "type": "array",
@@ -182,28 +170,20 @@ def _plan() -> dict[str, Any]:
         "references": {
             "type": "array",
             "description": "Numbered 1, 2, 3… in order of first citation.",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["number", "id", "key", "kind", "citation", "incomplete"],
-                "properties": {
+            "items": _object(
+                {
                     "number": {"type": "integer", "minimum": 1},
                     "id": {"type": "integer"},
                     "key": {"type": "string"},
                     "kind": _choices(ReferenceKind.choices),
                     "citation": {"type": "string"},
                     "incomplete": {"type": "boolean", "description": "The record lacks bibliographic details."},
-                },
-            },
+                }
+            ),
         },
     }
     schemas = {
-        "Plan": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": list(properties),
-            "properties": properties,
-        },
+        "Plan": _object(properties),
         "Recommendation": _statement(
             {
                 "pathway": {"type": "string"},
