@@ -135,6 +135,19 @@ class TestBadInput:
         assert response.status_code == 400
         assert conforms(response)["errors"]["body"] == ["The JSON is nested too deeply."]
 
+    def test_an_integer_too_long_to_read_is_a_400_not_a_500(self, client, first_edition, conforms):
+        response = post(client, '{"answers": {}, "edition": 1' + "0" * 5000 + "}")
+        assert response.status_code == 400
+        assert "Unreadable JSON" in conforms(response)["errors"]["body"][0]
+
+    @pytest.mark.parametrize("charset", ["punycode", "idna", "latin-1", "no-such-codec"])
+    def test_only_utf_8_is_accepted(self, client, first_edition, conforms, charset):
+        # generic() sends the bytes as they are; post() would re-encode them in that charset.
+        body = json.dumps({"answers": answers()}).encode()
+        response = client.generic("POST", URL, body, content_type=f"application/json; charset={charset}")
+        assert response.status_code == 415
+        assert conforms(response)["errors"]["body"] == ["Send JSON encoded as UTF-8."]
+
     def test_415_for_a_wrong_content_type(self, client, first_edition, conforms):
         response = post(client, "answers=1", content_type="application/x-www-form-urlencoded")
         assert response.status_code == 415
@@ -194,3 +207,4 @@ class TestOpenAPI:
         validator.validate(answers(context="charcot_foot", foot_signs=["ulcer"]))
         assert not validator.is_valid(answers(context="charcot_foot"))  # foot_signs required when asked
         assert not validator.is_valid(answers(site="elbow"))
+        assert not validator.is_valid(answers(sequences=[]))  # the API says "Choose at least one."

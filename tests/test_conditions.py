@@ -141,6 +141,13 @@ class TestEvaluate:
         assert evaluate(condition, {}) is False
         assert evaluate(condition, {question: None}) is False
 
+    def test_an_answered_empty_list_does_not_include_anything(self):
+        not_bisphosphonate = parse_condition("treatments_tried", "excludes", "bisphosphonate")
+        assert evaluate(not_bisphosphonate, {"treatments_tried": []}) is True
+        assert evaluate(not_bisphosphonate, {"treatments_tried": ["bisphosphonate"]}) is False
+        assert evaluate(not_bisphosphonate, {}) is False  # not answered at all
+        assert evaluate(parse_condition("treatments_tried", "is_empty"), {"treatments_tried": []}) is True
+
     def test_is_empty_holds_for_an_absent_answer(self):
         assert evaluate(parse_condition("ramris_bme", "is_empty"), {}) is True
         assert evaluate(parse_condition("ramris_bme", "is_empty"), {"ramris_bme": 0}) is False

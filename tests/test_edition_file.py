@@ -116,6 +116,24 @@ class TestInvalidContentLoadsNothing:
             edition_import(document=document)
         assert _nothing_loaded()
 
+    def test_row_level_field_rules_and_odd_citations(self, first_edition_document):
+        doc = copy.deepcopy(first_edition_document)
+        _recommendation(doc, "vcf-nsaids")["conditions"][0]["group"] = "g" * 21
+        _recommendation(doc, "vcf-nsaids")["citations"] = [{"k": 1}]
+        doc["pitfalls"][0]["review_comments"][0]["body"] = ""
+        doc["edition"]["number"] = 0
+        problems = _problems(doc)
+        assert any(
+            p.startswith("pathways[vertebral_fracture].recommendations[vcf-nsaids].conditions[0].group:")
+            for p in problems
+        )
+        assert (
+            "pathways[vertebral_fracture].recommendations[vcf-nsaids].citations[0]: expected a reference key (text)"
+            in problems
+        )
+        assert any(p.startswith("pitfalls[pitfall-nonspecific].review_comments[0].body:") for p in problems)
+        assert any(p.startswith("edition.number:") for p in problems)
+
     def test_every_problem_is_reported_at_once(self, first_edition_document):
         doc = copy.deepcopy(first_edition_document)
         doc["format_version"] = 9
@@ -147,6 +165,25 @@ class TestLoadEditionCommand:
         with pytest.raises(CommandError, match="not valid JSON"):
             call_command("load_edition", self._write(tmp_path, '{"format": '))
         assert _nothing_loaded()
+
+    @pytest.mark.parametrize(
+        "content",
+        ['{"edition": "x"}', '{"edition": []}', '{"edition": {"number": 1' + "0" * 5000 + "}}", "[" * 200_000],
+    )
+    def test_odd_files_are_reported_not_crashed_on(self, tmp_path, content):
+        with pytest.raises(CommandError):
+            call_command("load_edition", self._write(tmp_path, content), "--if-absent")
+        assert _nothing_loaded()
+
+    def test_a_directory_is_reported(self, tmp_path):
+        with pytest.raises(CommandError, match="cannot read"):
+            call_command("load_edition", tmp_path)
+
+    def test_publishing_an_older_edition_is_reported_and_loads_nothing(self, tmp_path, first_edition_document):
+        edition_import(document={**first_edition_document, "edition": {"number": 5, "title": "Newer"}}, publish=True)
+        with pytest.raises(CommandError, match="older than the current Edition 5"):
+            call_command("load_edition", self._write(tmp_path, first_edition_document), "--publish")
+        assert list(Edition.objects.values_list("number", flat=True)) == [5]
 
     def test_missing_file(self, tmp_path):
         with pytest.raises(CommandError, match="no such file"):

@@ -155,3 +155,41 @@ class TestDraftContentIsEditable:
     def test_a_draft_edition_can_be_deleted_with_its_content(self, draft_edition):
         draft_edition.delete()
         assert not Recommendation.objects.exists()
+
+
+class TestFreezeHolesFoundInReview:
+    def test_a_published_edition_cannot_be_reopened_by_a_bulk_update(self, first_edition):
+        for change in ({"status": "draft"}, {"revision": 0}, {"title": "Renamed"}):
+            with pytest.raises(EditionImmutableError):
+                Edition.objects.filter(pk=first_edition.pk).update(**change)
+        first_edition.refresh_from_db()
+        assert first_edition.status == EditionStatus.PUBLISHED
+
+    def test_bulk_create_cannot_add_rows_to_a_published_edition(self, first_edition):
+        item = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
+        with pytest.raises(EditionImmutableError):
+            Condition.objects.bulk_create([Condition(item=item, question="site", operator="equals", value="hip")])
+        with pytest.raises(EditionImmutableError):
+            Citation.objects.bulk_create(
+                [Citation(item=item, reference=Reference.objects.get(edition=first_edition, key="baumbach-jcm-2020"))]
+            )
+        assert item.conditions.count() == 2
+
+    def test_saving_a_stale_edition_object_never_lowers_the_revision(self, first_edition):
+        stale = Edition.objects.get(pk=first_edition.pk)
+        recommendation = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
+        for status in (ReviewStatus.APPROVED, ReviewStatus.CHANGES_REQUESTED):
+            recommendation.review_status = status
+            recommendation.save()
+        before = Edition.objects.get(pk=first_edition.pk).revision
+        stale.save()
+        assert stale.revision == before + 1
+        assert Edition.objects.get(pk=first_edition.pk).revision == before + 1
+
+    def test_bulk_updates_move_the_revision_on(self, draft_edition):
+        draft_edition.refresh_from_db()
+        before = draft_edition.revision
+        Edition.objects.filter(pk=draft_edition.pk).update(title="Retitled draft")
+        Recommendation.objects.filter(edition=draft_edition).update(text="New text")
+        draft_edition.refresh_from_db()
+        assert draft_edition.revision == before + 2

@@ -28,6 +28,10 @@ def test_prints_a_readable_plan(tmp_path, first_edition):
     assert "Transient bone marrow edema syndrome" in text
     assert "Already tried: NSAIDs." in text
     assert "References\n  [1] " in text
+    # Every number in the reference list is cited somewhere in the text, pathway summaries included.
+    body, references = text.split("References\n")
+    for number in range(1, references.count("\n  [") + 2):
+        assert f"[{number}]" in body
 
 
 def test_reads_stdin_and_prints_the_api_json(first_edition, monkeypatch, client):

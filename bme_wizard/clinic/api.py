@@ -33,29 +33,33 @@ def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
 
 
 def _read_json(request: HttpRequest):
-    """The parsed body, or raise PlanRequestError for anything that is not a small JSON document."""
-    content_type = request.content_type or ""
-    if content_type != "application/json":
+    """The parsed body, or raise PlanRequestError for anything that is not a small UTF-8 JSON document."""
+    if (request.content_type or "") != "application/json":
         raise PlanRequestError({"body": ["Send JSON with Content-Type: application/json."]}, status=415)
+    # The declared charset as sent (request.encoding silently drops unknown ones).
+    if request.content_params.get("charset", "utf-8").lower().replace("_", "-") not in {"utf-8", "utf8"}:
+        raise PlanRequestError({"body": ["Send JSON encoded as UTF-8."]}, status=415)
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
+    too_large = PlanRequestError({"body": [f"The body must be at most {MAX_BODY_BYTES} bytes."]}, status=413)
     if length > MAX_BODY_BYTES:
-        raise PlanRequestError({"body": [f"The body must be at most {MAX_BODY_BYTES} bytes."]}, status=413)
+        raise too_large
     body = request.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
-        raise PlanRequestError({"body": [f"The body must be at most {MAX_BODY_BYTES} bytes."]}, status=413)
+        raise too_large
     try:
-        return json.loads(body.decode(request.encoding or "utf-8"))
-    except (UnicodeDecodeError, LookupError):
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
         raise PlanRequestError({"body": ["The body is not valid UTF-8."]}) from None
     except json.JSONDecodeError as error:
-        raise PlanRequestError(
-            {"body": [f"Malformed JSON: {error.msg} (line {error.lineno}, column {error.colno})."]}
-        ) from None
+        message = f"Malformed JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+        raise PlanRequestError({"body": [message]}) from None
     except RecursionError:
         raise PlanRequestError({"body": ["The JSON is nested too deeply."]}) from None
+    except ValueError as error:  # e.g. an integer too long to convert
+        raise PlanRequestError({"body": [f"Unreadable JSON: {error}."]}) from None
 
 
 # The API changes no state and needs no session: a cross-site form cannot send

@@ -30,6 +30,8 @@ def _question_schema(question: Question) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "enum": list(question.values)}
     elif question.kind is Kind.MULTI:
         schema = {"type": "array", "items": {"type": "string", "enum": list(question.values)}, "uniqueItems": True}
+        if not question.optional:
+            schema["minItems"] = 1
         if "none" in question.values:
             description += " “none” cannot be combined with other values."
     else:
@@ -253,7 +255,7 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "answers": {"$ref": REF + "Answers"},
                         "edition": {
-                            "type": "integer",
+                            "type": ["integer", "null"],
                             "minimum": 1,
                             "description": "Evaluate this published or superseded edition instead of the current one.",
                         },

@@ -35,7 +35,11 @@ def plan_to_text(plan: Plan) -> str:
     lines.append("")
     lines.append("Pathways that apply")
     for item in plan.pathways:
-        lines += _wrap(f"- {item.entry.title}", "  ")
+        marks = "".join(f"[{n}]" for n in item.citation_numbers)
+        lines += _wrap(
+            f"- {item.entry.title}: {item.entry.summary} {marks}" if item.entry.summary else f"- {item.entry.title}",
+            "  ",
+        )
     for section in plan.sections:
         lines += ["", section.label]
         for item in section.items:

@@ -33,7 +33,7 @@ from django.core.exceptions import ValidationError
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
-from .models import Edition, Pathway, Pitfall, Recommendation, Reference
+from .models import Condition, Edition, Pathway, Pitfall, Recommendation, Reference, ReviewComment
 
 FORMAT = "bme-wizard-edition"
 FORMAT_VERSION = 1
@@ -175,23 +175,27 @@ class _Reader:
             if values is None:
                 continue
             try:
-                parsed.append(
-                    parse_condition(
-                        values.get("question", ""),
-                        values.get("operator", ""),
-                        values.get("value"),
-                        values.get("group", ""),
-                    )
+                rule = parse_condition(
+                    values.get("question", ""), values.get("operator", ""), values.get("value"), values.get("group", "")
                 )
             except ConditionError as error:
                 self.problem(f"{row_where}.{error.field}", error.message)
+                continue
+            # The model's own field rules too (lengths), as admin would apply them.
+            row = Condition(
+                question=rule.question, operator=rule.operator.value, value=rule.value_text, group=rule.group
+            )
+            self.model_fields(row, row_where, exclude={"item"})
+            parsed.append(rule)
         return parsed
 
     def comments(self, rows: list[Any], where: str) -> list[dict[str, str]]:
         out = []
         for index, row in enumerate(rows):
-            values = self.fields(row, "review_comment", f"{where}.review_comments[{index}]")
+            row_where = f"{where}.review_comments[{index}]"
+            values = self.fields(row, "review_comment", row_where)
             if values is not None:
+                self.model_fields(ReviewComment(**values), row_where, exclude={"item", "author"})
                 out.append(values)
         return out
 
@@ -229,11 +233,17 @@ def read_edition(document: Any) -> EditionDraft:
             if name not in _STRUCTURE:
                 setattr(instance, _RENAMED.get(name, name), value)
         reader.model_fields(instance, where, exclude={"edition", "pathway", "editionitem_ptr"})
+        citations = []
+        for index, cited in enumerate(values.get("citations", [])):
+            if isinstance(cited, str):
+                citations.append(cited)
+            else:
+                reader.problem(f"{where}.citations[{index}]", "expected a reference key (text)")
         draft = ItemDraft(
             instance=instance,
             path=where,
             conditions=reader.conditions(values.get("conditions", []), where),
-            citations=list(values.get("citations", [])),
+            citations=citations,
             comments=reader.comments(values.get("review_comments", []), where),
         )
         items.append(draft)

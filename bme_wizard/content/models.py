@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -75,12 +76,11 @@ class FrozenContentQuerySet(models.QuerySet):
         return set(self.values_list(f"{path}__id" if path else "id", flat=True).distinct())
 
     def update(self, **kwargs):
-        if set(kwargs) - self.model.mutable_when_published and self._frozen().exists():
+        if set(kwargs) - self.model.mutable_when_published_in_bulk and self._frozen().exists():
             raise EditionImmutableError(self.model.immutable_message())
         editions = self._edition_ids()
         updated = super().update(**kwargs)
-        if self.model is not Edition:
-            edition_touch(editions)
+        edition_touch(editions)
         return updated
 
     def delete(self):
@@ -88,9 +88,17 @@ class FrozenContentQuerySet(models.QuerySet):
             raise EditionImmutableError(self.model.immutable_message())
         editions = self._edition_ids()
         deleted = super().delete()
-        if self.model is not Edition:
-            edition_touch(editions)
+        edition_touch(editions)
         return deleted
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        editions = set().union(*(obj._editions_touched() for obj in objs)) if objs else set()
+        if self.model._any_frozen(editions):
+            raise EditionImmutableError(self.model.immutable_message())
+        created = super().bulk_create(objs, *args, **kwargs)
+        edition_touch(editions)
+        return created
 
 
 _deferred_touches: ContextVar[set[int] | None] = ContextVar("deferred_touches", default=None)
@@ -132,6 +140,8 @@ class FrozenWhenPublished(models.Model):
 
     edition_status_path: ClassVar[str]
     mutable_when_published: ClassVar[frozenset[str]] = frozenset()
+    # What a bulk update() may change on frozen rows: it bypasses save()'s transition checks.
+    mutable_when_published_in_bulk: ClassVar[frozenset[str]] = frozenset()
 
     objects = FrozenContentQuerySet.as_manager()
 
@@ -202,9 +212,12 @@ class EditionQuerySet(FrozenContentQuerySet):
 
 class Edition(FrozenWhenPublished):
     edition_status_path = "status"
+    # Through save() only, which allows just published -> superseded; never through update().
     mutable_when_published = frozenset({"status", "updated_at", "revision"})
 
-    number = models.PositiveIntegerField(unique=True, help_text="Editions are numbered 1, 2, 3…")
+    number = models.PositiveIntegerField(
+        unique=True, validators=[MinValueValidator(1)], help_text="Editions are numbered 1, 2, 3…"
+    )
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="What this edition changes (Markdown).")
     source_note = models.TextField(blank=True, help_text="Where the content comes from (Markdown).")
@@ -249,8 +262,17 @@ class Edition(FrozenWhenPublished):
         return {self.pk} if self.pk else set()
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)  # bumps the revision in the database; read it back
-        self.revision = Edition.objects.filter(pk=self.pk).values_list("revision", flat=True).get()
+        # Never write back an in-memory revision, which may be stale: keep the stored one,
+        # which save() then bumps; the new number is read back below.
+        previous = self.revision
+        if not self._state.adding:
+            self.revision = models.F("revision")
+        try:
+            super().save(*args, **kwargs)
+        except BaseException:
+            self.revision = previous
+            raise
+        self.revision = Edition._base_manager.filter(pk=self.pk).values_list("revision", flat=True).get()
 
     def check_mutable(self, edition_ids: set[int] | None = None) -> None:
         super().check_mutable(edition_ids)
@@ -275,6 +297,7 @@ class EditionItem(FrozenWhenPublished):
 
     edition_status_path = "edition__status"
     mutable_when_published = frozenset({"review_status", "updated_at"})
+    mutable_when_published_in_bulk = mutable_when_published
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
     key = models.SlugField(

@@ -6,7 +6,9 @@ Questionnaire ``enableWhen``; editors never write code. An item combines its row
 combinator, which gives one level of nesting, e.g. with "all":
 ``dce_pattern = not_done`` AND (``site = hip`` OR ``context one of transient_bme, unclear``).
 
-A condition on an absent answer is false, except "is empty".
+A condition on an absent answer is false, except "is empty". An answered empty list
+(say, no treatments tried) counts as empty for "is empty" and "is answered", and as an
+answer for "does not include".
 
 Pure Python: nothing here imports Django.
 """
@@ -208,7 +210,6 @@ _TESTS: Mapping[Operator, Callable[[Any, Any], bool]] = {
     Operator.NOT_EQUALS: lambda answer, value: answer != value,
     Operator.ONE_OF: lambda answer, value: answer in value,
     Operator.INCLUDES: lambda answer, value: value in answer,
-    Operator.EXCLUDES: lambda answer, value: value not in answer,
     Operator.GREATER_THAN: lambda answer, value: answer > value,
     Operator.AT_LEAST: lambda answer, value: answer >= value,
     Operator.LESS_THAN: lambda answer, value: answer < value,
@@ -227,6 +228,9 @@ def compile_condition(condition: Condition) -> Predicate:
         return lambda answers: answers.get(key) in value
     if condition.operator is Operator.INCLUDES:
         return lambda answers: value in (answers.get(key) or ())
+    if condition.operator is Operator.EXCLUDES:
+        # An answered empty list ("none tried") is an answer: it does not include the value.
+        return lambda answers: isinstance(answers.get(key), (list, tuple)) and value not in answers[key]
     if condition.operator is Operator.IS_EMPTY:
         return lambda answers: _is_absent(answers.get(key))
     if condition.operator is Operator.IS_ANSWERED:

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from bme_wizard.content.edition_file import EditionFileError, describe_problems
@@ -27,10 +28,13 @@ class Command(BaseCommand):
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise CommandError(f"{path}: no such file.") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except OSError as error:
+            raise CommandError(f"{path}: cannot read ({error.strerror}).") from None
+        except (ValueError, RecursionError) as error:  # includes JSON and UTF-8 decoding errors
             raise CommandError(f"{path}: not valid JSON ({error}); nothing was loaded.") from None
 
-        number = document.get("edition", {}).get("number") if isinstance(document, dict) else None
+        header = document.get("edition") if isinstance(document, dict) else None
+        number = header.get("number") if isinstance(header, dict) else None
         if if_absent and isinstance(number, int) and (existing := Edition.objects.filter(number=number).first()):
             self.stdout.write(f"{existing} is already loaded; nothing to do.")
             return
@@ -38,6 +42,8 @@ class Command(BaseCommand):
             edition = edition_import(document=document, publish=publish)
         except EditionFileError as error:
             raise CommandError(f"{path}: {describe_problems(error)}") from None
+        except ValidationError as error:  # e.g. publishing an edition older than the current one
+            raise CommandError(f"{path}: {' '.join(error.messages)} Nothing was loaded.") from None
         summary = ", ".join(
             f"{model.objects.filter(edition=edition).count()} {model._meta.verbose_name_plural}"
             for model in (Pathway, Recommendation, Pitfall, Reference)
