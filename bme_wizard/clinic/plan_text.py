@@ -53,3 +53,13 @@ def plan_to_text(plan: Plan) -> str:
         for reference in plan.references:
             lines += _wrap(f"[{reference.number}] {reference.entry.citation}", "  ")
     return "\n".join(lines)
+
+
+def plan_to_note(plan: Plan, *, permalink: str, created) -> str:
+    """The plan as a clinical note for an EHR: plain text with the edition and the permalink."""
+    header = [
+        f"Bone marrow edema pathway, {plan.edition.label} ({plan.edition.title}), assessed {created:%Y-%m-%d}.",
+        f"Permalink: {permalink}",
+        "",
+    ]
+    return "\n".join(header) + plan_to_text(plan)

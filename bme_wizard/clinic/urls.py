@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import api, views
+from . import api, views, wizard
 
 app_name = "clinic"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("guideline/", views.guideline, name="guideline"),
+    path("assess/", wizard.wizard_start, name="wizard-start"),
+    path("assess/<str:run_id>/", wizard.AssessmentWizard.as_view(), name="wizard"),
+    path("a/<str:token>/", views.summary, name="summary"),
+    path("a/<str:token>/patient/", views.summary_patient, name="summary-patient"),
+    path("a/<str:token>/edit/", views.summary_edit, name="summary-edit"),
     path("api/v1/plan", api.plan, name="api-plan"),
     path("api/v1/openapi.json", api.openapi, name="api-openapi"),
 ]

@@ -1,8 +1,20 @@
-from django.shortcuts import render
+import re
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from bme_wizard.content.selectors import edition_current
 from bme_wizard.content.snapshot import edition_snapshot
-from bme_wizard.pathway.plan import outline
+from bme_wizard.pathway.plan import build_plan, outline
+
+from .models import Assessment
+from .plan_text import plan_to_note
+from .wizard import run_start
+
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
 def home(request):
@@ -17,3 +29,45 @@ def guideline(request):
         "clinic/guideline.html",
         {"edition": edition, "outline": outline(edition_snapshot(edition)) if edition else None},
     )
+
+
+def _assessment_or_404(token: str) -> Assessment:
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise Http404("No such assessment.")
+    return get_object_or_404(Assessment.objects.select_related("edition"), token=token)
+
+
+def _summary_context(request, assessment: Assessment) -> dict:
+    plan = build_plan(assessment.answers, edition_snapshot(assessment.edition))
+    current = edition_current()
+    permalink = request.build_absolute_uri(reverse("clinic:summary", args=[assessment.token]))
+    return {
+        "assessment": assessment,
+        "edition": assessment.edition,
+        "plan": plan,
+        "contexts": [item for item in plan.pathways if item.entry.rule.conditions],
+        "newer_edition": current if current and current.pk != assessment.edition_id else None,
+        "permalink": permalink,
+        "note": plan_to_note(plan, permalink=permalink, created=assessment.created_at),
+        "review_stage": plan.review_stage,
+        "review_stages": [("submitted", "Submitted"), ("under_review", "Under review"), ("approved", "Approved")],
+    }
+
+
+@never_cache
+def summary(request, token: str):
+    """The pathway summary at its permalink: the same advice whenever it is opened."""
+    return render(request, "clinic/summary.html", _summary_context(request, _assessment_or_404(token)))
+
+
+@never_cache
+def summary_patient(request, token: str):
+    """The plain-language version for the patient: the same statements and references."""
+    return render(request, "clinic/summary_patient.html", _summary_context(request, _assessment_or_404(token)))
+
+
+@require_POST
+def summary_edit(request, token: str):
+    """Back into the wizard with this assessment's answers filled in (a new run; the permalink stays)."""
+    assessment = _assessment_or_404(token)
+    return redirect("clinic:wizard", run_id=run_start(request, answers=assessment.answers))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .vocabulary import QUESTIONS, Kind, Question
+from .vocabulary import QUESTIONS, Kind, Question, questions_for_step
 
 # Multi answers where this value means "none of the others".
 EXCLUSIVE_VALUE = "none"
@@ -73,17 +73,23 @@ def _clean_one(question: Question, value: Any) -> Any:
     return value
 
 
-def clean_answers(raw: Any) -> Answers:
-    """Validate raw answers (a JSON object) and return them cleaned, or raise AnswersError."""
+def clean_answers(raw: Any, *, step: str | None = None) -> Answers:
+    """Validate raw answers (a JSON object) and return them cleaned, or raise AnswersError.
+
+    With ``step``, only that step's questions are validated (a wizard step); a question's
+    dependencies stay within its step, so a step can be checked on its own.
+    """
     if not isinstance(raw, Mapping):
         raise AnswersError({"answers": ["Expected an object mapping question keys to answers."]})
+    questions = questions_for_step(step) if step else tuple(QUESTIONS.values())
+    keys = {question.key for question in questions}
     errors: dict[str, list[str]] = {}
     for key in raw:
-        if key not in QUESTIONS:
+        if key not in keys:
             errors[str(key)] = ["Unknown question."]
 
     cleaned: Answers = {}
-    for question in QUESTIONS.values():  # in vocabulary order: a question's parent comes first
+    for question in questions:  # in vocabulary order: a question's parent comes first
         if not is_asked(question, cleaned):
             continue
         value = raw.get(question.key)

@@ -150,6 +150,17 @@ class Plan:
         """True when anything shown has not yet been approved by the medical advisory board."""
         return _pending([*self.pathways, *self.recommendations, *self.pitfalls], self.references)
 
+    @property
+    def review_stage(self) -> str:
+        """Where what is shown stands, by its least advanced item: submitted, under_review or approved."""
+        statuses = {item.entry.review_status for item in (*self.pathways, *self.recommendations, *self.pitfalls)}
+        statuses |= {reference.entry.review_status for reference in self.references}
+        if statuses <= {APPROVED}:
+            return APPROVED
+        if statuses <= {APPROVED, "under_review"}:
+            return "under_review"
+        return "submitted"
+
 
 class _Numbering:
     """Numbers references in order of first citation, as items are placed on the page."""

@@ -1,6 +1,7 @@
 from django import template
 
 from bme_wizard.content.models import Certainty, ReferenceKind, ReviewStatus, Strength
+from bme_wizard.pathway.vocabulary import TREATMENTS
 
 register = template.Library()
 
@@ -9,6 +10,7 @@ _LABELS = {
     "certainty": dict(Certainty.choices),
     "review_status": dict(ReviewStatus.choices),
     "reference_kind": dict(ReferenceKind.choices),
+    "treatment": {choice.value: choice.label for choice in TREATMENTS},
 }
 
 

@@ -1,0 +1,233 @@
+"""The clinician wizard: three steps on django-formtools, one independent run per URL.
+
+Departures from formtools' defaults, each for a known formtools problem:
+- Every run has its own id in the URL and its own session slot (the default slot is
+  one per wizard class, so two tabs would share one assessment: formtools #15, #126).
+- GET shows the run's current step instead of restarting it, and a successful post
+  redirects (post/redirect/get), so refresh and the browser's back button never leave
+  a stale or broken step (#166).
+- "Back" keeps what was entered on the current step (#284).
+- A missing or forged management form, or a jump to a step not yet reached, re-shows
+  the current step with a message instead of raising SuspiciousOperation.
+With htmx, a step post swaps only the step's form (a template partial), and changing an
+answer that others depend on swaps only their fieldset.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django_htmx.http import HttpResponseClientRedirect
+from formtools.wizard.forms import ManagementForm
+from formtools.wizard.storage.session import SessionStorage
+from formtools.wizard.views import SessionWizardView
+
+from bme_wizard.content.selectors import edition_current
+from bme_wizard.pathway.answers import is_asked
+from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind
+
+from .forms import step_form
+from .services import assessment_create
+
+RUNS_KEY = "assessment_runs"
+MAX_RUNS = 20  # per browser session; the oldest runs beyond this are forgotten
+STEP_TITLES = {step.key: step.title for step in STEPS}
+
+
+def _storage_prefix(run_id: str) -> str:
+    return f"assessment_{run_id}"
+
+
+def run_start(request: HttpRequest, *, answers: dict | None = None) -> str:
+    """Open a new wizard run in this browser session, optionally filled in; return its id."""
+    runs = request.session.get(RUNS_KEY, {})
+    run_id = secrets.token_urlsafe(9)
+    runs[run_id] = {"started": datetime.now(UTC).isoformat(), "token": None}
+    for old in sorted(runs, key=lambda key: runs[key]["started"])[:-MAX_RUNS]:
+        runs.pop(old)
+        request.session.pop(f"wizard_{_storage_prefix(old)}", None)
+    request.session[RUNS_KEY] = runs
+    if answers:
+        storage = SessionStorage(_storage_prefix(run_id), request, None)
+        storage.init_data()
+        for step in STEPS:
+            storage.set_step_data(step.key, _as_post_data(step.key, answers))
+        storage.current_step = STEPS[0].key
+    return run_id
+
+
+def _as_post_data(step: str, answers: dict) -> MultiValueDict:
+    """Answers in the shape a step's form posts them (prefixed names, lists for multi)."""
+    data = MultiValueDict()
+    for key, value in answers.items():
+        question = QUESTIONS.get(key)
+        if question is None or question.step != step:
+            continue
+        data.setlist(f"{step}-{key}", [str(v) for v in value] if question.kind is Kind.MULTI else [str(value)])
+    return data
+
+
+def _question_tree(form, questions, values) -> list[dict]:
+    """Questions in display order, each with the questions that depend on it nested below."""
+
+    def node(question):
+        children = [q for q in questions if q.asked_when and q.asked_when.question == question.key]
+        return {
+            "question": question,
+            "field": form[question.key],
+            "asked": is_asked(question, values),
+            "children": [node(child) for child in children],
+        }
+
+    return [node(q) for q in questions if q.asked_when is None]
+
+
+@method_decorator(never_cache, name="dispatch")
+class AssessmentWizard(SessionWizardView):
+    form_list = [(step.key, step_form(step.key)) for step in STEPS]
+    template_name = "clinic/wizard.html"
+
+    # --- one run per URL ---------------------------------------------------------------
+
+    def get_prefix(self, request, *args, **kwargs):
+        return _storage_prefix(kwargs["run_id"])
+
+    def dispatch(self, request, *args, **kwargs):
+        run = request.session.get(RUNS_KEY, {}).get(kwargs["run_id"])
+        if run is None:
+            # An unknown id, or a session that has expired: nothing to resume.
+            return render(request, "clinic/wizard_expired.html", status=404)
+        if run["token"]:
+            return render(request, "clinic/wizard_finished.html", {"token": run["token"]}, status=409)
+        if edition_current() is None:
+            return render(request, "clinic/wizard_expired.html", {"no_edition": True}, status=503)
+        return super().dispatch(request, *args, **kwargs)
+
+    # --- GET: show the current step, never restart ---------------------------------------
+
+    def get(self, request, *args, **kwargs):
+        if self.storage.current_step is None:
+            self.storage.current_step = self.steps.first
+        return self.render(self._stored_form(self.steps.current))
+
+    def _stored_form(self, step):
+        data = self.storage.get_step_data(step)
+        return self.get_form(step=step, data=data) if data else self.get_form(step=step)
+
+    # --- POST ----------------------------------------------------------------------------
+
+    def _reached(self) -> list[str]:
+        steps = list(self.get_form_list())
+        return steps[: steps.index(self.steps.current) + 1]
+
+    def _refuse(self, message: str) -> HttpResponse:
+        messages.warning(self.request, message)
+        return self._show_current()
+
+    def _show_current(self) -> HttpResponse:
+        if self.request.htmx:
+            return self.render(self._stored_form(self.steps.current))
+        return redirect(self.request.path)
+
+    def post(self, *args, **kwargs):
+        request = self.request
+        if request.htmx and request.POST.get("_reveal") in QUESTIONS:
+            return self._reveal(request.POST["_reveal"])
+
+        management_form = ManagementForm(request.POST, prefix=self.prefix)
+        altered = "That page was incomplete or had been altered, so nothing was saved. Please go on here."
+        if not management_form.is_valid() or management_form.cleaned_data["current_step"] not in self.get_form_list():
+            return self._refuse(altered)
+        posted_step = management_form.cleaned_data["current_step"]
+        if posted_step not in self._reached():
+            return self._refuse("Please answer the steps in order; that step has not been reached yet.")
+
+        goto = request.POST.get("wizard_goto_step")
+        if goto:
+            if goto not in self._reached():
+                return self._refuse("Please answer the steps in order; that step has not been reached yet.")
+            # Keep what was entered on this page when going back (formtools #284).
+            self.storage.set_step_data(posted_step, request.POST)
+            self.storage.current_step = goto
+            return self._show_current()
+
+        # A page from earlier in this run (the browser's back button): continue from there.
+        self.storage.current_step = posted_step
+        form = self.get_form(data=request.POST)
+        if not form.is_valid():
+            return self.render(form)
+        self.storage.set_step_data(self.steps.current, self.process_step(form))
+        if self.steps.current == self.steps.last:
+            return self.render_done(form, **kwargs)
+        self.storage.current_step = self.get_next_step()
+        return self._show_current()
+
+    def render_revalidation_failure(self, failed_step, form, **kwargs):
+        self.storage.current_step = failed_step
+        messages.warning(self.request, "Some answers need another look before the plan can be shown.")
+        return self.render(form)
+
+    def done(self, form_list, **kwargs):
+        answers = {}
+        for form in form_list:
+            answers.update(form.answers)
+        assessment = assessment_create(answers=answers, edition=edition_current())
+        runs = self.request.session[RUNS_KEY]
+        runs[self.kwargs["run_id"]]["token"] = assessment.token
+        self.request.session[RUNS_KEY] = runs
+        url = reverse("clinic:summary", args=[assessment.token])
+        return HttpResponseClientRedirect(url) if self.request.htmx else redirect(url)
+
+    # --- htmx: reveal the questions that depend on a changed answer ------------------------
+
+    def _reveal(self, key: str) -> HttpResponse:
+        form = self.get_form(data=self.request.POST)
+        values = {q.key: form[q.key].value() for q in form.questions}
+        node = next(
+            (n for n in self._walk(_question_tree(form, form.questions, values)) if n["question"].key == key), None
+        )
+        if node is None:
+            raise Http404("No such question on this step.")
+        return render(self.request, "clinic/wizard.html#dependents", {"node": node, "form": form})
+
+    @staticmethod
+    def _walk(nodes):
+        for node in nodes:
+            yield node
+            yield from AssessmentWizard._walk(node["children"])
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def get_template_names(self):
+        return ["clinic/wizard.html#step-form"] if self.request.htmx else ["clinic/wizard.html"]
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        values = {q.key: form[q.key].value() for q in form.questions}
+        steps = list(self.get_form_list())
+        context.update(
+            {
+                "questions": _question_tree(form, form.questions, values),
+                "step_title": STEP_TITLES[self.steps.current],
+                "progress": [
+                    {"key": key, "title": STEP_TITLES[key], "number": i + 1, "current": key == self.steps.current}
+                    for i, key in enumerate(steps)
+                ],
+            }
+        )
+        return context
+
+
+def wizard_start(request: HttpRequest) -> HttpResponse:
+    """Start a new assessment (POST from the home page or the summary's "start over")."""
+    if request.method != "POST":
+        return redirect("clinic:home")
+    return redirect("clinic:wizard", run_id=run_start(request))

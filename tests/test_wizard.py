@@ -1,0 +1,215 @@
+"""The clinician wizard and the pathway summary, through Django's test client."""
+
+import re
+
+import pytest
+from django.contrib.sessions.models import Session
+
+from bme_wizard.clinic.models import Assessment
+from bme_wizard.content.services import edition_publish
+from tests.conftest import answers
+from tests.wizard_walk import post_step, start, step_data, walk
+
+pytestmark = pytest.mark.django_db
+
+CONTEXTS = {
+    "vertebral_fracture": ({"fracture_cause": "osteoporotic"}, "Vertebral compression fracture", "vcf-mobilise"),
+    "rheumatoid_arthritis": ({}, "Inflammatory arthropathy", "ia-predictor-ra"),
+    "axial_spa": ({}, "Inflammatory arthropathy", "workup-deep-bme"),
+    "transient_bme": ({}, "Transient bone marrow edema syndrome", "tbme-conservative"),
+    "charcot_foot": ({"foot_signs": ["ulcer"]}, "Charcot neuroarthropathy", "charcot-suspect-osteomyelitis"),
+    "multiple_myeloma": ({"fracture_cause": "myeloma"}, "Multiple myeloma", "myeloma-treat-malignancy"),
+    "cno": ({}, "Chronic non-bacterial osteitis", "cno-mri-activity"),
+}
+
+
+def statement_text(snapshot_key, first_edition):
+    from bme_wizard.content.models import EditionItem
+
+    item = EditionItem.objects.get(edition=first_edition, key=snapshot_key)
+    return (getattr(item, "recommendation", None) or item.pitfall).text.split(".")[0].replace("**", "")
+
+
+@pytest.mark.parametrize("context", list(CONTEXTS))
+def test_a_complete_walk_of_each_clinical_context(client, first_edition, context):
+    extra, headline, key = CONTEXTS[context]
+    summary_url = walk(client, answers(context=context, **extra))
+    assessment = Assessment.objects.get()
+    assert assessment.answers["context"] == context
+    assert assessment.edition == first_edition
+    html = client.get(summary_url).content.decode().replace("<strong>", "").replace("</strong>", "")
+    assert headline in html
+    assert statement_text(key, first_edition) in html
+    assert "Pending review" in html and 'id="ref-1"' in html
+
+
+def test_what_is_saved_is_coded_answers_and_nothing_else(client, first_edition):
+    walk(client, answers(context="cno"))
+    assessment = Assessment.objects.get()
+    assert set(assessment.answers) <= set(answers(context="cno"))
+    assert len(assessment.token) >= 22 and re.fullmatch(r"[A-Za-z0-9_-]+", assessment.token)
+    assert {f.name for f in Assessment._meta.get_fields()} == {"id", "token", "edition", "answers", "created_at"}
+
+
+def test_back_keeps_what_was_entered_on_the_current_step(client, first_edition):
+    url = start(client)
+    post_step(client, url, "mri", answers())
+    # On step 2, type answers, then go back without continuing.
+    typed = answers(context="transient_bme", symptom_weeks=17)
+    response = post_step(client, url, "context", typed, wizard_goto_step="mri")
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "Step 1 of 3: MRI findings" in page
+    assert 'value="yes" checked' in page  # step 1's own answers are shown again
+    post_step(client, url, "mri", answers())
+    page = client.get(url).content.decode()
+    assert "Step 2 of 3" in page
+    assert 'value="17"' in page and 'value="transient_bme" checked' in page
+
+
+def test_refresh_shows_the_current_step_not_a_restart(client, first_edition):
+    url = start(client)
+    post_step(client, url, "mri", answers())
+    for _ in range(2):
+        assert "Step 2 of 3: Clinical context" in client.get(url).content.decode()
+
+
+def test_two_runs_in_one_session_stay_independent(client, first_edition):
+    first, second = start(client), start(client)
+    assert first != second
+    post_step(client, first, "mri", answers(site="hip"))
+    post_step(client, second, "mri", answers(site="knee"))
+    post_step(client, first, "context", answers(context="transient_bme"))
+    assert "Step 3 of 3" in client.get(first).content.decode()
+    assert "Step 2 of 3" in client.get(second).content.decode()
+    for url, context in ((first, "transient_bme"), (second, "cno")):
+        post_step(client, url, "context", answers(context=context))
+        response = post_step(client, url, "treatment", answers())
+        assert response.status_code == 302
+    saved = {a.answers["site"]: a.answers["context"] for a in Assessment.objects.all()}
+    assert saved == {"hip": "transient_bme", "knee": "cno"}
+
+
+def test_an_expired_session_gets_a_friendly_page(client, first_edition):
+    url = start(client)
+    post_step(client, url, "mri", answers())
+    Session.objects.all().delete()
+    response = post_step(client, url, "context", answers())
+    assert response.status_code == 404
+    assert "This assessment has expired" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_an_unknown_run_id_gets_the_same_friendly_page(client, first_edition):
+    response = client.get("/assess/not-a-run/")
+    assert response.status_code == 404
+    assert "Start a new assessment" in response.content.decode()
+
+
+class TestTamperedPosts:
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            ({"site": "elbow"}, "Select a valid choice. elbow is not one of the available choices."),
+            ({"sequences": ["stir", "x-ray"]}, "Select a valid choice. x-ray is not one of the available choices."),
+            ({"site": "hand_wrist", "ramris_bme": 99}, "less than or equal to 69"),
+            ({"structural_findings": ["none", "erosions"]}, "cannot be combined"),
+        ],
+    )
+    def test_values_outside_the_vocabulary_are_form_errors(self, client, first_edition, change, message):
+        url = start(client)
+        response = post_step(client, url, "mri", answers(**change))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert message in html and "Please check the answers marked below." in html
+
+    def test_a_missing_management_form_is_refused_with_a_message(self, client, first_edition):
+        url = start(client)
+        data = step_data(url, "mri", answers())
+        data.pop(next(key for key in data if key.endswith("-current_step")))
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200
+        assert "incomplete or had been altered" in response.content.decode()
+        assert "Step 1 of 3" in response.content.decode()
+
+    def test_a_forged_step_name_is_refused(self, client, first_edition):
+        url = start(client)
+        data = step_data(url, "mri", answers())
+        data[next(key for key in data if key.endswith("-current_step"))] = ["billing"]
+        response = client.post(url, data, follow=True)
+        assert "incomplete or had been altered" in response.content.decode()
+
+    def test_a_jump_to_a_step_not_reached_is_refused(self, client, first_edition):
+        url = start(client)
+        response = client.post(url, step_data(url, "treatment", answers()), follow=True)
+        html = response.content.decode()
+        assert "that step has not been reached yet" in html and "Step 1 of 3" in html
+        response = client.post(url, step_data(url, "mri", answers(), wizard_goto_step="treatment"), follow=True)
+        assert "that step has not been reached yet" in response.content.decode()
+        assert not Assessment.objects.exists()
+
+    def test_a_replay_after_completion_changes_nothing(self, client, first_edition):
+        url = start(client)
+        for step in ("mri", "context", "treatment"):
+            post_step(client, url, step, answers())
+        response = post_step(client, url, "treatment", answers())
+        assert response.status_code == 409
+        assert "already complete" in response.content.decode()
+        assert Assessment.objects.count() == 1
+
+    def test_a_stale_earlier_page_continues_from_there(self, client, first_edition):
+        url = start(client)
+        post_step(client, url, "mri", answers())
+        post_step(client, url, "context", answers())
+        # The browser's back button showed step 1 again and it is re-submitted.
+        response = post_step(client, url, "mri", answers(site="hip"))
+        assert response.status_code == 302
+        assert "Step 2 of 3" in client.get(url).content.decode()
+
+
+class TestSummary:
+    def test_the_permalink_renders_the_same_advice_after_a_newer_edition(self, client, first_edition, draft_edition):
+        summary_url = walk(client, answers(context="transient_bme"))
+        before = client.get(summary_url).content.decode()
+        edition_publish(edition=draft_edition)
+        after = client.get(summary_url).content.decode()
+        assert "A newer edition exists" in after and "Edition 50" in after
+        for text in ("Treat conservatively with NSAIDs", "Based on Edition 1"):
+            assert text in before and text in after
+
+    def test_tried_why_and_note(self, client, first_edition):
+        summary_url = walk(client, answers(context="transient_bme", treatments_tried=["nsaids"]))
+        html = client.get(summary_url).content.decode()
+        assert "Already tried:</strong>\n    NSAIDs" in html
+        assert "Why this applies" in html and "“Clinical context” is Transient bone marrow edema syndrome" in html
+        note = html[html.index('<textarea id="clinical-note"') : html.index("</textarea>")]
+        assert "Permalink: http://testserver" + summary_url in note
+        assert "Edition 1" in note and "Treat conservatively with NSAIDs" in note
+
+    def test_the_patient_version_uses_plain_language_and_the_same_references(self, client, first_edition):
+        summary_url = walk(client, answers(context="transient_bme"))
+        clinician = client.get(summary_url).content.decode()
+        patient = client.get(summary_url + "patient/").content.decode()
+        assert "Anti-inflammatory painkillers and taking weight off the painful joint" in patient
+        assert "Treat conservatively with NSAIDs" not in patient
+
+        def references(html):
+            start = html.index('<ol class="reference-list">')
+            return html[start : html.index("</ol>", start)]
+
+        assert references(patient) == references(clinician)
+
+    def test_edit_answers_opens_a_new_run_filled_in(self, client, first_edition):
+        summary_url = walk(client, answers(context="transient_bme", symptom_weeks=9))
+        response = client.post(summary_url + "edit/")
+        assert response.status_code == 302 and response["Location"].startswith("/assess/")
+        url = response["Location"]
+        assert 'value="yes" checked' in client.get(url).content.decode()
+        post_step(client, url, "mri", answers())
+        assert 'value="9"' in client.get(url).content.decode()
+
+    @pytest.mark.parametrize("token", ["unknown-token-abcdefghij", "x", "bad$token%%%%%%%%%%%%%%"])
+    def test_an_unknown_or_malformed_token_is_a_404_in_the_product_style(self, client, first_edition, token):
+        response = client.get(f"/a/{token}/")
+        assert response.status_code == 404
+        assert "Page not found" in response.content.decode()
