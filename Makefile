@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Local development runs in debug mode on the embedded SQLite database unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run setup serve test lint bench-plan check-python chromium clean
+.PHONY: run setup serve test lint bench-plan bench-wizard check-python chromium clean
 
 run: setup serve
 
@@ -59,6 +59,10 @@ test: $(VENV)/.installed chromium
 # Not a test: prints build_plan timings for the first edition and generated 1,000/10,000-statement editions.
 bench-plan: $(VENV)/.installed
 	$(PY) benchmarks/plan_build.py
+
+# Not a test: prints the median server time of each wizard page and of the summary.
+bench-wizard: $(VENV)/.installed
+	$(PY) benchmarks/wizard_pages.py
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

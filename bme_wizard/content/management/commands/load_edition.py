@@ -48,4 +48,5 @@ class Command(BaseCommand):
             f"{model.objects.filter(edition=edition).count()} {model._meta.verbose_name_plural}"
             for model in (Pathway, Recommendation, Pitfall, Reference)
         )
-        self.stdout.write(self.style.SUCCESS(f"Loaded {edition} with {summary}."))
+        if options["verbosity"]:
+            self.stdout.write(self.style.SUCCESS(f"Loaded {edition} with {summary}."))
