@@ -48,7 +48,7 @@ def test_what_is_saved_is_coded_answers_and_nothing_else(client, first_edition):
     assessment = Assessment.objects.get()
     assert set(assessment.answers) <= set(answers(context="cno"))
     assert len(assessment.token) >= 22 and re.fullmatch(r"[A-Za-z0-9_-]+", assessment.token)
-    assert {f.name for f in Assessment._meta.get_fields()} == {"id", "token", "edition", "answers", "created_at"}
+    assert {f.name for f in Assessment._meta.get_fields()} == {"id", "token", "edition", "answers", "run", "created_at"}
 
 
 def test_back_keeps_what_was_entered_on_the_current_step(client, first_edition):
@@ -165,6 +165,77 @@ class TestTamperedPosts:
         response = post_step(client, url, "mri", answers(site="hip"))
         assert response.status_code == 302
         assert "Step 2 of 3" in client.get(url).content.decode()
+
+
+class TestFoundInReview:
+    def test_htmx_requests_to_an_expired_run_are_sent_to_the_friendly_page(self, client, first_edition):
+        url = start(client)
+        Session.objects.all().delete()
+        response = client.post(url, step_data(url, "mri", answers()), headers={"HX-Request": "true"})
+        assert response.status_code == 200 and response["HX-Redirect"] == url
+        assert "This assessment has expired" in client.get(url).content.decode()
+
+    def test_only_the_steps_own_fields_reach_the_session(self, client, first_edition):
+        url = start(client)
+        junk = {f"junk{i}": ["x" * 1000] for i in range(300)}
+        post_step(client, url, "mri", answers(), **junk)
+        post_step(client, url, "context", answers(), wizard_goto_step="mri", **junk)
+        session = client.session
+        stored = {
+            key
+            for value in session.values()
+            if isinstance(value, dict) and "step_data" in value
+            for step in value["step_data"].values()
+            for key in step
+        }
+        assert stored and not any(key.startswith("junk") for key in stored)
+        assert len(Session.objects.get().session_data) < 10_000
+
+    def test_reading_a_run_does_not_rewrite_the_session(self, client, first_edition):
+        url = start(client)
+        post_step(client, url, "mri", answers())
+        response = client.get(url)
+        assert response.wsgi_request.session.modified is False
+        response = client.post(
+            url, step_data(url, "context", answers(), _reveal="context"), headers={"HX-Request": "true"}
+        )
+        assert response.wsgi_request.session.modified is False
+
+    def test_a_revealed_question_is_not_marked_as_an_error_before_it_is_answered(self, client, first_edition):
+        url = start(client)
+        response = client.post(
+            url, step_data(url, "mri", {"mri_done": "yes"}, _reveal="mri_done"), headers={"HX-Request": "true"}
+        )
+        html = response.content.decode()
+        assert 'id="dependents-mri_done"' in html and "Site of the edema" in html
+        assert "This question is required." not in html
+
+    def test_saving_the_same_run_twice_saves_one_assessment(self, first_edition):
+        from bme_wizard.clinic.services import assessment_create
+
+        first = assessment_create(answers=answers(), edition=first_edition, run="run-once")
+        again = assessment_create(answers=answers(), edition=first_edition, run="run-once")
+        assert first.pk == again.pk and Assessment.objects.count() == 1
+
+    def test_the_summary_says_when_the_mri_showed_no_edema(self, client, first_edition):
+        html = client.get(walk(client, answers(bme_on_fluid_sensitive="no"))).content.decode()
+        assert "The MRI showed no bone marrow edema on fluid-sensitive sequences" in html
+        html = client.get(walk(client, answers(mri_done="no"))).content.decode()
+        assert "No MRI yet: this plan starts with imaging" in html
+
+    def test_the_patient_page_has_no_clinician_instructions(self, client, first_edition, draft_edition):
+        summary_url = walk(client, answers(context="transient_bme"))
+        edition_publish(edition=draft_edition)
+        patient = client.get(summary_url + "patient/").content.decode()
+        for clinician_only in ("check each statement's review status", "Edit answers", "for healthcare professionals"):
+            assert clinician_only not in patient
+        assert "still being checked by the doctors" in patient
+
+    def test_the_note_lists_the_answers_and_each_statements_grading(self, client, first_edition):
+        html = client.get(walk(client, answers(context="transient_bme"))).content.decode()
+        note = html[html.index('<textarea id="clinical-note"') : html.index("</textarea>")]
+        assert "Clinical context: Transient bone marrow edema syndrome" in note
+        assert "Strength: Not graded; certainty of evidence: Not graded" in note
 
 
 class TestSummary:

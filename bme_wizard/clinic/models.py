@@ -19,6 +19,14 @@ class Assessment(models.Model):
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="assessments")
     answers = models.JSONField(help_text="Coded answers in the question vocabulary; never free text.")
+    run = models.CharField(
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The wizard run's random id, so a double submit saves once. Identifies no one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,26 @@ from bme_wizard.pathway.vocabulary import QUESTIONS
 
 TREATMENTS_TRIED = QUESTIONS["treatments_tried"]
 
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def answers_to_text(answers) -> list[str]:
+    """The coded answers as "question: answer" lines, in the vocabulary's order."""
+    lines = []
+    for key, question in QUESTIONS.items():
+        if key not in answers:
+            continue
+        value = answers[key]
+        if isinstance(value, list):
+            shown = ", ".join(question.label_for(v) for v in value) or "none"
+        else:
+            shown = question.label_for(str(value)) if question.choices else str(value)
+        lines += _wrap(f"{question.label.rstrip('?')}: {shown}", "  ")
+    return lines
+
+
 WIDTH = 88
 
 
@@ -22,6 +42,10 @@ def _item(item: Planned, text: str) -> list[str]:
     if item.tried:
         tried = ", ".join(TREATMENTS_TRIED.label_for(treatment) for treatment in item.tried)
         lines += _wrap(f"Already tried: {tried}.", "    ")
+    if getattr(item.entry, "strength", None):
+        lines.append(
+            f"    Strength: {_label(item.entry.strength)}; certainty of evidence: {_label(item.entry.certainty)}"
+        )
     lines += _wrap("Why: " + ("; ".join(item.why) if item.why else "applies to every patient") + ".", "    ")
     lines.append(f"    Review status: {item.entry.review_status.replace('_', ' ')}")
     return lines
@@ -60,6 +84,9 @@ def plan_to_note(plan: Plan, *, permalink: str, created) -> str:
     header = [
         f"Bone marrow edema pathway, {plan.edition.label} ({plan.edition.title}), assessed {created:%Y-%m-%d}.",
         f"Permalink: {permalink}",
+        "",
+        "Answers",
+        *answers_to_text(plan.answers),
         "",
     ]
     return "\n".join(header) + plan_to_text(plan)

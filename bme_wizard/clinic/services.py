@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from bme_wizard.content.models import Edition
 from bme_wizard.pathway.answers import clean_answers
@@ -13,10 +13,19 @@ from bme_wizard.pathway.answers import clean_answers
 from .models import Assessment
 
 
-@transaction.atomic
-def assessment_create(*, answers: Mapping[str, Any], edition: Edition) -> Assessment:
-    """Save one patient's answers (validated again here) with the edition they were evaluated against."""
-    assessment = Assessment(answers=clean_answers(answers), edition=edition)
-    assessment.full_clean()
-    assessment.save()
+def assessment_create(*, answers: Mapping[str, Any], edition: Edition, run: str | None = None) -> Assessment:
+    """Save one patient's answers (validated again here) with the edition they were evaluated against.
+
+    ``run`` is the wizard run's random id: saving the same run twice (a double submit)
+    returns the first assessment instead of a second one.
+    """
+    assessment = Assessment(answers=clean_answers(answers), edition=edition, run=run)
+    assessment.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:
+        if run is None:
+            raise
+        return Assessment.objects.get(run=run)
     return assessment

@@ -50,8 +50,20 @@ def _summary_context(request, assessment: Assessment) -> dict:
         "permalink": permalink,
         "note": plan_to_note(plan, permalink=permalink, created=assessment.created_at),
         "review_stage": plan.review_stage,
+        "imaging_notice": _imaging_notice(assessment.answers),
         "review_stages": [("submitted", "Submitted"), ("under_review", "Under review"), ("approved", "Approved")],
     }
+
+
+def _imaging_notice(answers: dict) -> str:
+    """Say plainly when the plan rests on an MRI not yet done, or one that showed no edema."""
+    if answers.get("mri_done") == "no":
+        return "No MRI yet: this plan starts with imaging, and the rest depends on what it shows."
+    if answers.get("bme_on_fluid_sensitive") == "no":
+        return "The MRI showed no bone marrow edema on fluid-sensitive sequences: check that this pathway applies."
+    if answers.get("bme_on_fluid_sensitive") == "unsure":
+        return "Bone marrow edema on the MRI is uncertain: confirm it before relying on this plan."
+    return ""
 
 
 @never_cache

@@ -46,6 +46,57 @@ def _storage_prefix(run_id: str) -> str:
     return f"assessment_{run_id}"
 
 
+class RunStorage(SessionStorage):
+    """formtools' session storage, marking the session changed on writes only.
+
+    The original marks it changed on every read, so each GET or reveal in one tab
+    rewrote the whole session and could undo a step just saved in another tab.
+    """
+
+    def _get_data(self):
+        return self.request.session[self.prefix]
+
+    data = property(_get_data, SessionStorage._set_data)
+
+    def _changed(self):
+        self.request.session.modified = True
+
+    def _set_current_step(self, step):
+        super()._set_current_step(step)
+        self._changed()
+
+    def _set_extra_data(self, extra_data):
+        super()._set_extra_data(extra_data)
+        self._changed()
+
+    def set_step_data(self, step, cleaned_data):
+        super().set_step_data(step, cleaned_data)
+        self._changed()
+
+    def set_step_files(self, step, files):
+        super().set_step_files(step, files)
+        self._changed()
+
+    def reset(self):
+        super().reset()
+        self._changed()
+
+
+STORED_VALUE_LIMIT = 200  # characters; every vocabulary value and number is far shorter
+
+
+def _step_fields_data(form, post) -> MultiValueDict:
+    """Only the step's own fields, as posted: junk keys never reach the session."""
+    data = MultiValueDict()
+    for name in form.fields:
+        key = form.add_prefix(name)
+        most = len(getattr(form.fields[name], "choices", None) or [None])  # a multi answer has one per choice
+        values = [value[:STORED_VALUE_LIMIT] for value in post.getlist(key)][:most]
+        if values:
+            data.setlist(key, values)
+    return data
+
+
 def run_start(request: HttpRequest, *, answers: dict | None = None) -> str:
     """Open a new wizard run in this browser session, optionally filled in; return its id."""
     runs = request.session.get(RUNS_KEY, {})
@@ -56,7 +107,7 @@ def run_start(request: HttpRequest, *, answers: dict | None = None) -> str:
         request.session.pop(f"wizard_{_storage_prefix(old)}", None)
     request.session[RUNS_KEY] = runs
     if answers:
-        storage = SessionStorage(_storage_prefix(run_id), request, None)
+        storage = RunStorage(_storage_prefix(run_id), request, None)
         storage.init_data()
         for step in STEPS:
             storage.set_step_data(step.key, _as_post_data(step.key, answers))
@@ -94,6 +145,7 @@ def _question_tree(form, questions, values) -> list[dict]:
 class AssessmentWizard(SessionWizardView):
     form_list = [(step.key, step_form(step.key)) for step in STEPS]
     template_name = "clinic/wizard.html"
+    storage_name = "bme_wizard.clinic.wizard.RunStorage"
 
     # --- one run per URL ---------------------------------------------------------------
 
@@ -104,12 +156,15 @@ class AssessmentWizard(SessionWizardView):
         run = request.session.get(RUNS_KEY, {}).get(kwargs["run_id"])
         if run is None:
             # An unknown id, or a session that has expired: nothing to resume.
-            return render(request, "clinic/wizard_expired.html", status=404)
-        if run["token"]:
-            return render(request, "clinic/wizard_finished.html", {"token": run["token"]}, status=409)
-        if edition_current() is None:
-            return render(request, "clinic/wizard_expired.html", {"no_edition": True}, status=503)
-        return super().dispatch(request, *args, **kwargs)
+            page = render(request, "clinic/wizard_expired.html", status=404)
+        elif run["token"]:
+            page = render(request, "clinic/wizard_finished.html", {"token": run["token"]}, status=409)
+        elif edition_current() is None:
+            page = render(request, "clinic/wizard_expired.html", {"no_edition": True}, status=503)
+        else:
+            return super().dispatch(request, *args, **kwargs)
+        # htmx does not swap error responses: send the browser to the page instead.
+        return HttpResponseClientRedirect(request.path) if request.htmx else page
 
     # --- GET: show the current step, never restart ---------------------------------------
 
@@ -119,8 +174,14 @@ class AssessmentWizard(SessionWizardView):
         return self.render(self._stored_form(self.steps.current))
 
     def _stored_form(self, step):
-        data = self.storage.get_step_data(step)
-        return self.get_form(step=step, data=data) if data else self.get_form(step=step)
+        """The step's form showing what was entered, without judging it before it is submitted."""
+        return self._unjudged(self.get_form(step=step, data=self.storage.get_step_data(step)), step)
+
+    def _unjudged(self, bound, step):
+        form = self.get_form(step=step)
+        if bound.is_bound:
+            form.initial = {name: bound[name].value() for name in form.fields}
+        return form
 
     # --- POST ----------------------------------------------------------------------------
 
@@ -155,7 +216,8 @@ class AssessmentWizard(SessionWizardView):
             if goto not in self._reached():
                 return self._refuse("Please answer the steps in order; that step has not been reached yet.")
             # Keep what was entered on this page when going back (formtools #284).
-            self.storage.set_step_data(posted_step, request.POST)
+            self.storage.current_step = posted_step
+            self.storage.set_step_data(posted_step, _step_fields_data(self.get_form(data=request.POST), request.POST))
             self.storage.current_step = goto
             return self._show_current()
 
@@ -175,11 +237,15 @@ class AssessmentWizard(SessionWizardView):
         messages.warning(self.request, "Some answers need another look before the plan can be shown.")
         return self.render(form)
 
+    def process_step(self, form):
+        return _step_fields_data(form, self.request.POST)
+
     def done(self, form_list, **kwargs):
         answers = {}
         for form in form_list:
             answers.update(form.answers)
-        assessment = assessment_create(answers=answers, edition=edition_current())
+        # Idempotent per run: a double submit finds the assessment the first one saved.
+        assessment = assessment_create(answers=answers, edition=edition_current(), run=self.kwargs["run_id"])
         runs = self.request.session[RUNS_KEY]
         runs[self.kwargs["run_id"]]["token"] = assessment.token
         self.request.session[RUNS_KEY] = runs
@@ -189,7 +255,7 @@ class AssessmentWizard(SessionWizardView):
     # --- htmx: reveal the questions that depend on a changed answer ------------------------
 
     def _reveal(self, key: str) -> HttpResponse:
-        form = self.get_form(data=self.request.POST)
+        form = self._unjudged(self.get_form(data=self.request.POST), self.steps.current)
         values = {q.key: form[q.key].value() for q in form.questions}
         node = next(
             (n for n in self._walk(_question_tree(form, form.questions, values)) if n["question"].key == key), None

@@ -26,8 +26,22 @@ document.addEventListener("click", function (event) {
   }
 });
 
-// After htmx swaps in a new step, move focus to its heading so screen readers announce it.
-document.addEventListener("htmx:afterSwap", function (event) {
-  var heading = event.detail.target && event.detail.target.querySelector && event.detail.target.querySelector("[data-step-heading]");
-  if (heading) heading.focus();
+// After htmx swaps in a step (not a revealed question), update the title and move focus to the
+// error summary or message if there is one, else to the step heading, so screen readers announce it.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var config = event.detail && event.detail.requestConfig;
+  if (!config || !config.elt || config.elt.id !== "wizard-form") return;
+  var form = document.getElementById("wizard-form");
+  if (!form) return;
+  if (form.getAttribute("data-title")) document.title = form.getAttribute("data-title");
+  var target = form.querySelector(".error-summary, .messages") || form.querySelector("[data-step-heading]");
+  if (target) {
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
 });
+
+// htmx does not show error responses (an expired session, a lost connection): load the page
+// normally instead, so the server's own page explains what happened.
+document.addEventListener("htmx:responseError", function () { window.location.reload(); });
+document.addEventListener("htmx:sendError", function () { window.location.reload(); });

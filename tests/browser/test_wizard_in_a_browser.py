@@ -18,7 +18,7 @@ def choose(page, question, option):
     page.get_by_role("group", name=question, exact=True).get_by_label(option, exact=True).check()
 
 
-def fill_steps(page, *, check_each_step):
+def fill_steps(page, *, check_each_step, on_arrival=lambda page: None):
     """Answer the three steps for a transient BME patient whose conservative care has stalled."""
     choose(page, "Has an MRI been done?", "Yes")
     choose(page, "Bone marrow edema on fluid-sensitive sequences?", "Yes")
@@ -31,6 +31,7 @@ def fill_steps(page, *, check_each_step):
     page.get_by_role("button", name="Continue").click()
 
     page.get_by_role("heading", name="Step 2 of 3: Clinical context").wait_for()
+    on_arrival(page)
     choose(page, "Clinical context", "Transient bone marrow edema syndrome")
     page.get_by_label("Weeks of symptoms").fill("10")
     choose(page, "Severe pain?", "No")
@@ -39,6 +40,7 @@ def fill_steps(page, *, check_each_step):
     page.get_by_role("button", name="Continue").click()
 
     page.get_by_role("heading", name="Step 3 of 3: Prior treatment").wait_for()
+    on_arrival(page)
     choose(page, "Treatments already tried", "NSAIDs")
     choose(page, "Treatments already tried", "Protected weight bearing")
     page.get_by_label("Weeks of conservative treatment so far").fill("10")
@@ -59,10 +61,17 @@ def test_the_wizard_with_javascript_reveals_questions_in_place(live_server, firs
         assert page.evaluate("window.__sameDocument === true"), "expected htmx swaps, not page loads"
         assert axe_violations(page) == []
 
+    def on_arrival(page):
+        # After a swap, focus is on the new step's heading and the title names the step.
+        heading = page.locator("[data-step-heading]").inner_text()
+        page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-step-heading')")
+        assert page.evaluate("document.activeElement.textContent.trim()") == heading
+        assert heading.split(": ", 1)[1] in page.title()
+
     choose(page, "Has an MRI been done?", "Yes")
     page.get_by_role("group", name="Site of the edema").wait_for(state="visible")
     assert not page.get_by_label("RAMRIS bone marrow edema score").is_visible()
-    fill_steps(page, check_each_step=check_each_step)
+    fill_steps(page, check_each_step=check_each_step, on_arrival=on_arrival)
 
     assert "Transient bone marrow edema syndrome" in page.locator(".headline").inner_text()
     assert page.get_by_text("Already tried:").count() >= 1
