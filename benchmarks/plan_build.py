@@ -34,96 +34,12 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from bme_wizard.content.models import Section  # noqa: E402
+from benchmarks.editions import generated_edition, random_answers  # noqa: E402
 from bme_wizard.content.services import edition_import  # noqa: E402
 from bme_wizard.content.snapshot import build_snapshot  # noqa: E402
-from bme_wizard.pathway.answers import EXCLUSIVE_VALUE, clean_answers, is_asked  # noqa: E402
-from bme_wizard.pathway.conditions import OPERATORS_BY_KIND, Operator  # noqa: E402
 from bme_wizard.pathway.plan import build_plan  # noqa: E402
-from bme_wizard.pathway.vocabulary import QUESTIONS, Kind  # noqa: E402
 
-CONTEXTS = QUESTIONS["context"].values
 REPEATS = 3
-
-
-def random_answers(rng: random.Random) -> dict:
-    """A valid answer set, drawn question by question as a clinician might answer."""
-    raw: dict = {}
-    for question in QUESTIONS.values():
-        if not is_asked(question, raw) or (question.optional and rng.random() < 0.3):
-            continue
-        if question.kind is Kind.CHOICE:
-            raw[question.key] = rng.choice(question.values)
-        elif question.kind is Kind.INTEGER:
-            raw[question.key] = rng.randint(question.minimum, min(question.maximum, 60))
-        else:
-            others = [v for v in question.values if v != EXCLUSIVE_VALUE]
-            picked = rng.sample(others, rng.randint(0 if question.optional else 1, min(3, len(others))))
-            raw[question.key] = picked or ([EXCLUSIVE_VALUE] if EXCLUSIVE_VALUE in question.values else [])
-    return clean_answers(raw)
-
-
-def random_condition(rng: random.Random, group: str = "") -> dict:
-    question = rng.choice(list(QUESTIONS.values()))
-    operator = rng.choice(sorted(OPERATORS_BY_KIND[question.kind] - {Operator.IS_EMPTY, Operator.IS_ANSWERED}))
-    if operator is Operator.ONE_OF:
-        value = rng.sample(question.values, 2)
-    elif question.kind is Kind.INTEGER:
-        value = rng.randint(question.minimum, min(question.maximum, 60))
-    else:
-        value = rng.choice(question.values)
-    row = {"question": question.key, "operator": operator.value, "value": value}
-    if group:
-        row["group"] = group
-    return row
-
-
-def generated_edition(number: int, statements: int, seed: int = 7) -> dict:
-    """An edition file with ``statements`` recommendations and pitfalls, shaped like a real one:
-    pathways keyed on the clinical context, statements with 0-3 conditions and 1-3 citations."""
-    rng = random.Random(seed)
-    references = [
-        {"key": f"ref-{i}", "kind": "research", "title": f"Study {i}", "source": "Journal", "year": 2020}
-        for i in range(60)
-    ]
-    pitfall_count = max(1, statements // 20)
-    pathway_count = max(1, statements // 100)
-    sections = [key for key, _ in Section.choices]
-
-    def statement(key: str, **extra) -> dict:
-        conditions = [random_condition(rng) for _ in range(rng.choice([0, 1, 1, 2, 2, 3]))]
-        if len(conditions) >= 2 and rng.random() < 0.3:
-            conditions[-1]["group"] = conditions[-2]["group"] = "a"
-        return {
-            "key": key,
-            "text": f"Statement {key}: do the **right** thing.",
-            "plain_text": "Plain words.",
-            "match": rng.choice(["all", "any"]),
-            "conditions": conditions,
-            "citations": rng.sample([r["key"] for r in references], rng.randint(1, 3)),
-            **extra,
-        }
-
-    per_pathway = (statements - pitfall_count) // pathway_count
-    pathways = []
-    for p in range(pathway_count):
-        count = per_pathway if p < pathway_count - 1 else statements - pitfall_count - per_pathway * (pathway_count - 1)
-        pathways.append(
-            {
-                "key": f"pathway-{p}",
-                "title": f"Pathway {p}",
-                "conditions": [{"question": "context", "operator": "equals", "value": CONTEXTS[p % len(CONTEXTS)]}],
-                "recommendations": [statement(f"rec-{p}-{r}", section=rng.choice(sections)) for r in range(count)],
-            }
-        )
-    return {
-        "format": "bme-wizard-edition",
-        "format_version": 1,
-        "edition": {"number": number, "title": f"Generated edition of {statements} statements"},
-        "references": references,
-        "pathways": pathways,
-        "pitfalls": [statement(f"pitfall-{i}") for i in range(pitfall_count)],
-    }
 
 
 def measure(label: str, document: dict, answer_sets: list[dict]) -> dict:

@@ -57,3 +57,11 @@ def test_markdown_is_rendered_in_the_snapshot(first_edition):
     snapshot = edition_snapshot(first_edition)
     rim = next(r for r in snapshot.recommendations if r.key == "workup-dce-rim")
     assert "<strong>osteonecrosis</strong>" in rim.text_html
+
+
+def test_publishing_a_new_edition_makes_the_next_request_use_it(client, first_edition, draft_edition):
+    assert "Management of bone marrow edema" in client.get("/guideline/").content.decode()  # cached now
+    edition_publish(edition=draft_edition)
+    page = client.get("/guideline/").content.decode()
+    assert "Draft for tests" in page and "Do the first thing." in page
+    assert "For pain relief, start with an NSAID." not in page
