@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Local development runs in debug mode on the embedded SQLite database unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run setup serve test lint bench-plan bench-wizard check-python chromium clean
+.PHONY: run setup serve test lint bench bench-plan bench-wizard check-python chromium clean
 
 run: setup serve
 
@@ -55,6 +55,11 @@ chromium:
 
 test: $(VENV)/.installed chromium
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Not a test: gunicorn with production settings under locust; prints the figures (see docs/benchmarks.md).
+# Runs on SQLite, then again on PostgreSQL when DATABASE_URL points at one.
+bench: $(VENV)/.installed
+	$(PY) benchmarks/load.py $(BENCH_ARGS)
 
 # Not a test: prints build_plan timings for the first edition and generated 1,000/10,000-statement editions.
 bench-plan: $(VENV)/.installed

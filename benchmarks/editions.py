@@ -14,6 +14,25 @@ from bme_wizard.pathway.vocabulary import QUESTIONS, Kind
 
 CONTEXTS = QUESTIONS["context"].values
 
+# A complete, valid set of answers: a patient with no particular pathway beyond the work-up.
+SAMPLE_ANSWERS = {
+    "mri_done": "yes",
+    "bme_on_fluid_sensitive": "yes",
+    "site": "knee",
+    "sequences": ["stir", "t1"],
+    "bme_depth_over_1cm": "no",
+    "dce_pattern": "other",
+    "structural_findings": ["none"],
+    "context": "cno",
+    "symptom_weeks": 6,
+    "severe_pain": "no",
+    "population_flags": [],
+    "vitamin_d_calcium": "normal",
+    "treatments_tried": [],
+    "conservative_weeks": 4,
+    "response": "improving",
+}
+
 
 def random_answers(rng: random.Random) -> dict:
     """A valid answer set, drawn question by question as a clinician might answer."""

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.editions import SAMPLE_ANSWERS
 from bme_wizard.content.models import Edition, EditionStatus, Pathway, Recommendation, Reference
 from bme_wizard.content.services import edition_import
 
@@ -53,23 +54,7 @@ def first_snapshot(django_db_setup, django_db_blocker):
 
 
 # A complete, valid set of answers for a patient with no particular pathway beyond the work-up.
-BASE_ANSWERS = {
-    "mri_done": "yes",
-    "bme_on_fluid_sensitive": "yes",
-    "site": "knee",
-    "sequences": ["stir", "t1"],
-    "bme_depth_over_1cm": "no",
-    "dce_pattern": "other",
-    "structural_findings": ["none"],
-    "context": "cno",
-    "symptom_weeks": 6,
-    "severe_pain": "no",
-    "population_flags": [],
-    "vitamin_d_calcium": "normal",
-    "treatments_tried": [],
-    "conservative_weeks": 4,
-    "response": "improving",
-}
+BASE_ANSWERS = SAMPLE_ANSWERS
 
 
 def answers(**changes):

@@ -65,3 +65,9 @@ def test_pages_have_no_inline_script_or_style(client, first_edition):
         for tag, attrs in elements(client.get(reverse(name)).content.decode()):
             assert tag not in {"script", "style"} or attrs.get("src"), (name, tag)
             assert "style" not in attrs, (name, tag)
+
+
+def test_livez_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert response.status_code == 200 and response.content == b"ok\n"

@@ -8,13 +8,14 @@ from bme_wizard.pathway.plan import Plan, Planned
 from bme_wizard.pathway.vocabulary import QUESTIONS
 
 TREATMENTS_TRIED = QUESTIONS["treatments_tried"]
+WIDTH = 88
 
 
 def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
-def answers_to_text(answers) -> list[str]:
+def answers_to_text(answers, width: int | None = WIDTH) -> list[str]:
     """The coded answers as "question: answer" lines, in the vocabulary's order."""
     lines = []
     for key, question in QUESTIONS.items():
@@ -25,37 +26,40 @@ def answers_to_text(answers) -> list[str]:
             shown = ", ".join(question.label_for(v) for v in value) or "none"
         else:
             shown = question.label_for(str(value)) if question.choices else str(value)
-        lines += _wrap(f"{question.label.rstrip('?')}: {shown}", "  ")
+        lines += _wrap(f"{question.label.rstrip('?')}: {shown}", "  ", width)
     return lines
 
 
-WIDTH = 88
+def _wrap(text: str, indent: str, width: int | None = WIDTH) -> list[str]:
+    """Text on lines of ``width`` characters; with width None, one line (the reader's box wraps it)."""
+    text = " ".join(text.split())
+    if width is None:
+        return [indent + text]
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
-
-
-def _item(item: Planned, text: str) -> list[str]:
+def _item(item: Planned, text: str, width: int | None) -> list[str]:
     marks = "".join(f"[{n}]" for n in item.citation_numbers)
-    lines = _wrap(f"- {text} {marks}", "  ")
+    lines = _wrap(f"- {text} {marks}", "  ", width)
     if item.tried:
         tried = ", ".join(TREATMENTS_TRIED.label_for(treatment) for treatment in item.tried)
-        lines += _wrap(f"Already tried: {tried}.", "    ")
+        lines += _wrap(f"Already tried: {tried}.", "    ", width)
     if getattr(item.entry, "strength", None):
         lines.append(
             f"    Strength: {_label(item.entry.strength)}; certainty of evidence: {_label(item.entry.certainty)}"
         )
-    lines += _wrap("Why: " + ("; ".join(item.why) if item.why else "applies to every patient") + ".", "    ")
+    lines += _wrap("Why: " + ("; ".join(item.why) if item.why else "applies to every patient") + ".", "    ", width)
     lines.append(f"    Review status: {item.entry.review_status.replace('_', ' ')}")
     return lines
 
 
-def plan_to_text(plan: Plan) -> str:
+def plan_to_text(plan: Plan, *, width: int | None = WIDTH) -> str:
     edition = plan.edition
     lines = [f"{edition.label}: {edition.title} ({edition.status})"]
     if plan.pending_review:
-        lines += _wrap("CAUTION: some of this content has not yet been approved by the medical advisory board.", "")
+        lines += _wrap(
+            "CAUTION: some of this content has not yet been approved by the medical advisory board.", "", width
+        )
     lines.append("")
     lines.append("Pathways that apply")
     for item in plan.pathways:
@@ -63,19 +67,20 @@ def plan_to_text(plan: Plan) -> str:
         lines += _wrap(
             f"- {item.entry.title}: {item.entry.summary} {marks}" if item.entry.summary else f"- {item.entry.title}",
             "  ",
+            width,
         )
     for section in plan.sections:
         lines += ["", section.label]
         for item in section.items:
-            lines += _item(item, item.entry.text)
+            lines += _item(item, item.entry.text, width)
     if plan.pitfalls:
         lines += ["", "Pitfalls to avoid"]
         for item in plan.pitfalls:
-            lines += _item(item, item.entry.text)
+            lines += _item(item, item.entry.text, width)
     if plan.references:
         lines += ["", "References"]
         for reference in plan.references:
-            lines += _wrap(f"[{reference.number}] {reference.entry.citation}", "  ")
+            lines += _wrap(f"[{reference.number}] {reference.entry.citation}", "  ", width)
     return "\n".join(lines)
 
 
@@ -86,7 +91,7 @@ def plan_to_note(plan: Plan, *, permalink: str, created) -> str:
         f"Permalink: {permalink}",
         "",
         "Answers",
-        *answers_to_text(plan.answers),
+        *answers_to_text(plan.answers, width=None),
         "",
     ]
-    return "\n".join(header) + plan_to_text(plan)
+    return "\n".join(header) + plan_to_text(plan, width=None)

@@ -1,6 +1,6 @@
 import re
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -15,6 +15,11 @@ from .plan_text import plan_to_note
 from .wizard import run_start
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
+
+
+def livez(request):
+    """Liveness: the process answers. No database, no template: also the benchmarks' baseline."""
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def home(request):
