@@ -251,7 +251,7 @@ class TestSummary:
     def test_tried_why_and_note(self, client, first_edition):
         summary_url = walk(client, answers(context="transient_bme", treatments_tried=["nsaids"]))
         html = client.get(summary_url).content.decode()
-        assert "Already tried:</strong>\n    NSAIDs" in html
+        assert "Already tried:</strong> NSAIDs</p>" in html
         assert "Why this applies" in html and "“Clinical context” is Transient bone marrow edema syndrome" in html
         note = html[html.index('<textarea id="clinical-note"') : html.index("</textarea>")]
         assert "Permalink: http://testserver" + summary_url in note

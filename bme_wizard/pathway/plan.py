@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .conditions import Condition, Rule
@@ -116,7 +117,7 @@ class Planned(NamedTuple):
     @property
     def why(self) -> tuple[str, ...]:
         """The answers that made this apply, in words; empty means it applies to every patient."""
-        return tuple(condition.describe() for condition in self.because)
+        return tuple(_describe(condition) for condition in self.because)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,12 @@ class _Numbering:
     def references(self, snapshot: EditionSnapshot) -> tuple[NumberedReference, ...]:
         ordered = sorted(self.numbers.items(), key=lambda pair: pair[1])
         return tuple(NumberedReference(number, snapshot.references[ref_id]) for ref_id, number in ordered)
+
+
+@lru_cache(maxsize=4096)
+def _describe(condition: Condition) -> str:
+    # The same rows recur across statements and plans: describe each once.
+    return condition.describe()
 
 
 def _pending(items: list[Planned], references: tuple[NumberedReference, ...]) -> bool:

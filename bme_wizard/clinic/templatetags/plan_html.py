@@ -1,0 +1,77 @@
+"""One statement of a plan or guideline as HTML, rendered in Python.
+
+A summary of a large edition shows hundreds of statements; as a template include each
+cost about 0.5 ms, most of a summary's time (docs/benchmarks.md). This tag produces the
+same markup from escaped parts: every value goes through ``html.escape``, and the
+statement's own HTML was rendered from Markdown and sanitized when the snapshot was
+built. What does not depend on the patient is built once per snapshot entry.
+"""
+
+from functools import lru_cache
+from html import escape
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from bme_wizard.content.templatetags.content_labels import label
+from bme_wizard.pathway.plan import Planned, StatementEntry
+
+register = template.Library()
+
+
+def _citation_links(numbers) -> str:
+    if not numbers:
+        return ""
+    links = "".join(f'<a href="#ref-{n}" aria-label="reference {n}">[{n}]</a>' for n in numbers)  # ints only
+    return f'<span class="cites">Sources: {links}</span>'
+
+
+@register.simple_tag(name="citations")
+def citation_links(numbers) -> SafeString:
+    """Citation markers linking to the numbered reference list."""
+    return mark_safe(_citation_links(numbers))  # noqa: S308 - built from integers only
+
+
+@lru_cache(maxsize=20_000)
+def _fixed_parts(entry: StatementEntry, applies_when: bool) -> tuple[str, str]:
+    """(text and when-it-applies, grading and review) for an entry: the same for every patient.
+
+    Keyed by the frozen entry itself, review status included, so a new snapshot never
+    finds an old entry's markup."""
+    text = f'<div class="statement-text">{entry.text_html}</div>'  # sanitized when the snapshot was built
+    if applies_when and entry.rule.conditions:
+        text += f'<p class="applies-when">Applies when {escape(entry.rule.describe())}.</p>'
+    meta = []
+    if entry.kind == "recommendation":
+        meta.append(f"<span>Strength: {escape(label(entry.strength, 'strength'))}</span>")
+        meta.append(f"<span>Certainty: {escape(label(entry.certainty, 'certainty'))}</span>")
+    status = escape(entry.review_status)
+    meta.append(
+        f'<span class="review review-{status}">Review: {escape(label(entry.review_status, "review_status"))}</span>'
+    )
+    return text, " ".join(meta)
+
+
+@register.simple_tag
+def statements(items, applies_when: bool = False) -> SafeString:
+    """Every statement of a list, in one call (one template tag per statement costs more than the markup)."""
+    return mark_safe("".join(_statement(item, applies_when) for item in items))  # noqa: S308 - escaped in _statement
+
+
+def _statement(item: Planned, applies_when: bool) -> str:
+    """The ``<li>`` of one statement: text, grading, review, sources; then, on a guideline, when it
+    applies, or on a summary, why it applies to this patient and what was already tried."""
+    text, meta = _fixed_parts(item.entry, applies_when)
+    parts = []
+    if item.tried:
+        tried = escape(", ".join(label(treatment, "treatment") for treatment in item.tried))
+        parts.append(f'<p class="tried"><strong>Already tried:</strong> {tried}</p>')
+    parts.append(text)
+    parts.append(f'<p class="statement-meta">{meta} {_citation_links(item.citation_numbers)}</p>')
+    if not applies_when:
+        if item.why:
+            reasons = "<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in item.why) + "</ul>"
+        else:
+            reasons = "<p>It applies to every patient.</p>"
+        parts.append(f'<details class="why"><summary>Why this applies</summary>{reasons}</details>')
+    return f'<li class="statement">{"".join(parts)}</li>'  # every value escaped above
