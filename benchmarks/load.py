@@ -257,7 +257,7 @@ def main() -> None:
         args.seconds, args.users, args.growth = 3, [1, 10], [100, 1000]
 
     sys.path.insert(0, str(ROOT))
-    from benchmarks.plan_build import machine  # sets up Django in this process only to describe it
+    from benchmarks.machine import machine  # no side effects: DATABASE_URL stays as given
 
     print(f"make bench, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
     print(f"machine: {machine()}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -35,6 +34,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from benchmarks.editions import generated_edition, random_answers  # noqa: E402
+from benchmarks.machine import machine  # noqa: E402
 from bme_wizard.content.services import edition_import  # noqa: E402
 from bme_wizard.content.snapshot import build_snapshot  # noqa: E402
 from bme_wizard.pathway.plan import build_plan  # noqa: E402
@@ -80,27 +80,6 @@ def measure(label: str, document: dict, answer_sets: list[dict]) -> dict:
         "single_p95_ms": single[int(len(single) * 0.95) - 1],
         "shown": statistics.fmean(shown),
     }
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    return (
-        f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()}; "
-        f"Django {django.get_version()}; {platform.platform()}"
-    )
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from benchmarks.plan_build import machine  # noqa: E402
+from benchmarks.machine import machine  # noqa: E402
 from tests.conftest import BASE_ANSWERS  # noqa: E402
 from tests.wizard_walk import start, step_data  # noqa: E402
 
