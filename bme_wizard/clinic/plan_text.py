@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from bme_wizard.content.templatetags.content_labels import label
 from bme_wizard.pathway.plan import Plan, Planned
 from bme_wizard.pathway.vocabulary import QUESTIONS
 
 TREATMENTS_TRIED = QUESTIONS["treatments_tried"]
 WIDTH = 88
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
 
 
 def answers_to_text(answers, width: int | None = WIDTH) -> list[str]:
@@ -46,7 +43,8 @@ def _item(item: Planned, text: str, width: int | None) -> list[str]:
         lines += _wrap(f"Already tried: {tried}.", "    ", width)
     if getattr(item.entry, "strength", None):
         lines.append(
-            f"    Strength: {_label(item.entry.strength)}; certainty of evidence: {_label(item.entry.certainty)}"
+            f"    Strength: {label(item.entry.strength, 'strength')}; "
+            f"certainty of evidence: {label(item.entry.certainty, 'certainty')}"
         )
     lines += _wrap("Why: " + ("; ".join(item.why) if item.why else "applies to every patient") + ".", "    ", width)
     lines.append(f"    Review status: {item.entry.review_status.replace('_', ' ')}")
