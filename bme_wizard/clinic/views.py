@@ -53,7 +53,6 @@ def _summary_context(request, assessment: Assessment) -> dict:
         "contexts": [item for item in plan.pathways if item.entry.rule.conditions],
         "newer_edition": current if current and current.pk != assessment.edition_id else None,
         "permalink": permalink,
-        "note": plan_to_note(plan, permalink=permalink, created=assessment.created_at),
         "review_stage": plan.review_stage,
         "imaging_notice": _imaging_notice(assessment.answers),
         "review_stages": [("submitted", "Submitted"), ("under_review", "Under review"), ("approved", "Approved")],
@@ -74,7 +73,10 @@ def _imaging_notice(answers: dict) -> str:
 @never_cache
 def summary(request, token: str):
     """The pathway summary at its permalink: the same advice whenever it is opened."""
-    return render(request, "clinic/summary.html", _summary_context(request, _assessment_or_404(token)))
+    assessment = _assessment_or_404(token)
+    context = _summary_context(request, assessment)
+    context["note"] = plan_to_note(context["plan"], permalink=context["permalink"], created=assessment.created_at)
+    return render(request, "clinic/summary.html", context)
 
 
 @never_cache

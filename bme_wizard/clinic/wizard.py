@@ -107,8 +107,7 @@ def run_start(request: HttpRequest, *, answers: dict | None = None) -> str:
         request.session.pop(f"wizard_{_storage_prefix(old)}", None)
     request.session[RUNS_KEY] = runs
     if answers:
-        storage = RunStorage(_storage_prefix(run_id), request, None)
-        storage.init_data()
+        storage = RunStorage(_storage_prefix(run_id), request, None)  # a new run: starts empty
         for step in STEPS:
             storage.set_step_data(step.key, _as_post_data(step.key, answers))
         storage.current_step = STEPS[0].key
@@ -126,8 +125,10 @@ def _as_post_data(step: str, answers: dict) -> MultiValueDict:
     return data
 
 
-def _question_tree(form, questions, values) -> list[dict]:
-    """Questions in display order, each with the questions that depend on it nested below."""
+def _question_tree(form) -> list[dict]:
+    """The form's questions in display order, each with the questions that depend on it nested below."""
+    questions = form.questions
+    values = {question.key: form[question.key].value() for question in questions}
 
     def node(question):
         children = [q for q in questions if q.asked_when and q.asked_when.question == question.key]
@@ -208,16 +209,14 @@ class AssessmentWizard(SessionWizardView):
         if not management_form.is_valid() or management_form.cleaned_data["current_step"] not in self.get_form_list():
             return self._refuse(altered)
         posted_step = management_form.cleaned_data["current_step"]
-        if posted_step not in self._reached():
+        goto = request.POST.get("wizard_goto_step")
+        if posted_step not in self._reached() or (goto and goto not in self._reached()):
             return self._refuse("Please answer the steps in order; that step has not been reached yet.")
 
-        goto = request.POST.get("wizard_goto_step")
         if goto:
-            if goto not in self._reached():
-                return self._refuse("Please answer the steps in order; that step has not been reached yet.")
             # Keep what was entered on this page when going back (formtools #284).
             self.storage.current_step = posted_step
-            self.storage.set_step_data(posted_step, _step_fields_data(self.get_form(data=request.POST), request.POST))
+            self.storage.set_step_data(posted_step, self.process_step(self.get_form(data=request.POST)))
             self.storage.current_step = goto
             return self._show_current()
 
@@ -256,10 +255,7 @@ class AssessmentWizard(SessionWizardView):
 
     def _reveal(self, key: str) -> HttpResponse:
         form = self._unjudged(self.get_form(data=self.request.POST), self.steps.current)
-        values = {q.key: form[q.key].value() for q in form.questions}
-        node = next(
-            (n for n in self._walk(_question_tree(form, form.questions, values)) if n["question"].key == key), None
-        )
+        node = next((n for n in self._walk(_question_tree(form)) if n["question"].key == key), None)
         if node is None:
             raise Http404("No such question on this step.")
         return render(self.request, "clinic/wizard.html#dependents", {"node": node, "form": form})
@@ -277,11 +273,10 @@ class AssessmentWizard(SessionWizardView):
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
-        values = {q.key: form[q.key].value() for q in form.questions}
         steps = list(self.get_form_list())
         context.update(
             {
-                "questions": _question_tree(form, form.questions, values),
+                "questions": _question_tree(form),
                 "step_title": STEP_TITLES[self.steps.current],
                 "progress": [
                     {"key": key, "title": STEP_TITLES[key], "number": i + 1, "current": key == self.steps.current}

@@ -66,7 +66,8 @@ def treatment_choices() -> list[tuple[str, str]]:
 
 
 class FrozenContentQuerySet(models.QuerySet):
-    """Refuses bulk updates and deletes that would touch a frozen edition's content."""
+    """Refuses bulk updates, deletes and creates that would touch a frozen edition's content,
+    and moves the revision of every edition they touch on."""
 
     def _frozen(self) -> models.QuerySet:
         return self.filter(**{f"{self.model.edition_status_path}__in": FROZEN_STATUSES})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .models import FROZEN_STATUSES, Edition, EditionStatus
+from .models import FROZEN_STATUSES, Edition
 
 
 def edition_current() -> Edition | None:
     """The one published edition clinicians see, or None before any is published."""
-    return Edition.objects.filter(status=EditionStatus.PUBLISHED).first()
+    return Edition.objects.current()
 
 
 def edition_for_clinicians(*, number: int | None = None) -> Edition | None:

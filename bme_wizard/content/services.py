@@ -14,7 +14,6 @@ from .models import (
     EditionStatus,
     Reference,
     ReviewComment,
-    edition_touch,
     edition_touches_deferred,
 )
 
@@ -69,8 +68,8 @@ def _save_draft(draft: EditionDraft) -> Edition:
                 instance.pathway = saved[item.pathway_key]
             instance.save()
             saved[instance.key] = instance
-        # Rows of a draft this transaction has just created, and read_edition has already
-        # validated: written in bulk (past the per-row freeze guard, which has nothing to guard).
+        # Rows that read_edition has already validated, of a draft this transaction has just
+        # created: written in bulk (bulk_create still checks the edition is not frozen).
         references = {key: obj for key, obj in saved.items() if isinstance(obj, Reference)}
         Condition.objects.bulk_create(
             Condition(
@@ -94,5 +93,4 @@ def _save_draft(draft: EditionDraft) -> Edition:
             for item in draft.items
             for comment in item.comments
         )
-        edition_touch({edition.pk})
     return edition

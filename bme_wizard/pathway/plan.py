@@ -147,20 +147,14 @@ class Plan:
         return tuple(item for section in self.sections for item in section.items)
 
     @property
-    def pending_review(self) -> bool:
-        """True when anything shown has not yet been approved by the medical advisory board."""
-        return _pending([*self.pathways, *self.recommendations, *self.pitfalls], self.references)
-
-    @property
     def review_stage(self) -> str:
         """Where what is shown stands, by its least advanced item: submitted, under_review or approved."""
-        statuses = {item.entry.review_status for item in (*self.pathways, *self.recommendations, *self.pitfalls)}
-        statuses |= {reference.entry.review_status for reference in self.references}
-        if statuses <= {APPROVED}:
-            return APPROVED
-        if statuses <= {APPROVED, "under_review"}:
-            return "under_review"
-        return "submitted"
+        return _review_stage([*self.pathways, *self.recommendations, *self.pitfalls], self.references)
+
+    @property
+    def pending_review(self) -> bool:
+        """True when anything shown has not yet been approved by the medical advisory board."""
+        return self.review_stage != APPROVED
 
 
 class _Numbering:
@@ -194,10 +188,13 @@ def _describe(condition: Condition) -> str:
     return condition.describe()
 
 
-def _pending(items: list[Planned], references: tuple[NumberedReference, ...]) -> bool:
-    return any(item.entry.review_status != APPROVED for item in items) or any(
-        reference.entry.review_status != APPROVED for reference in references
-    )
+def _review_stage(items: list[Planned], references: tuple[NumberedReference, ...]) -> str:
+    statuses = {item.entry.review_status for item in items} | {ref.entry.review_status for ref in references}
+    if statuses <= {APPROVED}:
+        return APPROVED
+    if statuses <= {APPROVED, "under_review"}:
+        return "under_review"
+    return "submitted"
 
 
 def _merge(first: tuple[Condition, ...], second: tuple[Condition, ...]) -> tuple[Condition, ...]:
@@ -272,7 +269,8 @@ class Outline:
     @property
     def pending_review(self) -> bool:
         statements = [r for p in self.pathways for r in p.recommendations]
-        return _pending([*(p.pathway for p in self.pathways), *statements, *self.pitfalls], self.references)
+        stage = _review_stage([*(p.pathway for p in self.pathways), *statements, *self.pitfalls], self.references)
+        return stage != APPROVED
 
 
 def outline(snapshot: EditionSnapshot) -> Outline:
