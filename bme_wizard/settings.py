@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "formtools",
     "django_htmx",
+    "simple_history",
+    "axes",
     "bme_wizard.content",
     "bme_wizard.clinic",
 ]
@@ -76,7 +78,30 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Records who made each content change in its history row.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: refuses logins from a locked-out user or address.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: it counts failed admin logins and locks out after AXES_FAILURE_LIMIT.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Hours until a lockout lifts by itself; `manage.py axes_reset` lifts all at once.
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
+# Each username and each address is counted on its own: guessing one account from many
+# addresses, or many accounts from one address, both end in a lockout.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False
+
+# Content history: reverting from the history page is off; editors change content through
+# the normal forms, where the review rules apply.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "bme_wizard.urls"
 WSGI_APPLICATION = "bme_wizard.wsgi.application"

@@ -61,3 +61,18 @@ def answers(**changes):
     """BASE_ANSWERS with changes; a change to None removes the answer."""
     result = {**BASE_ANSWERS, **changes}
     return {key: value for key, value in result.items() if value is not None}
+
+
+def publish_without_checks(edition):
+    """Publish ``edition`` as the operator's path does, minus the scenario gate.
+
+    For tests about what follows a publication (superseding, permalinks, caches), whose
+    small draft editions are not meant to pass the first edition's scenarios. The gates
+    themselves are tested through edition_publish and edition_make_current.
+    """
+    from django.db import transaction
+
+    from bme_wizard.content.services import _make_current
+
+    with transaction.atomic():
+        return _make_current(edition)

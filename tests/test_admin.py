@@ -99,18 +99,19 @@ class TestConditionsInAdmin:
 
 
 class TestPublishedItemsInAdmin:
-    def test_a_reviewer_sees_content_read_only_and_can_move_review_status(self, reviewer_client, first_edition):
+    def test_a_reviewer_sees_content_read_only_and_reviews_it_on_the_review_page(self, reviewer_client, first_edition):
         recommendation = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
         url = _change_url(recommendation)
         page = reviewer_client.get(url).content.decode()
         assert "which is published: its content is read-only" in page
+        assert reverse("admin:content_recommendation_review", args=[recommendation.pk]) in page
         data = form_data(page, "recommendation_form")
-        assert set(k for k in data if not k.startswith(("conditions-", "citations-", "review_comments-"))) == {
+        assert not set(k for k in data if not k.startswith(("conditions-", "citations-", "review_comments-"))) - {
             "csrfmiddlewaretoken",
-            "review_status",
+            "version",
         }
-        data["review_status"] = [ReviewStatus.UNDER_REVIEW]
-        response = reviewer_client.post(url, data)
+        review = reverse("admin:content_recommendation_review", args=[recommendation.pk])
+        response = reviewer_client.post(review, {"action": "start_review"})
         assert response.status_code == 302, response.content.decode()[:2000]
         recommendation.refresh_from_db()
         assert recommendation.review_status == ReviewStatus.UNDER_REVIEW
@@ -127,17 +128,12 @@ class TestPublishedItemsInAdmin:
 
     def test_a_reviewer_can_comment_on_a_published_statement(self, reviewer_client, first_edition):
         pitfall = Pitfall.objects.get(edition=first_edition, key="pitfall-opioid-overuse")
-        url = _change_url(pitfall)
-        data = form_data(reviewer_client.get(url).content.decode(), "pitfall_form")
-        total = int(data["review_comments-TOTAL_FORMS"][0])
-        data["review_comments-TOTAL_FORMS"] = [str(total + 1)]
-        data[f"review_comments-{total}-body"] = ["Which opioid doses count as overuse?"]
-        data[f"review_comments-{total}-is_open"] = ["on"]
-        data[f"review_comments-{total}-item"] = [str(pitfall.pk)]
-        response = reviewer_client.post(url, data)
+        url = reverse("admin:content_pitfall_review", args=[pitfall.pk])
+        response = reviewer_client.post(url, {"action": "comment", "comment": "Which opioid doses count as overuse?"})
         assert response.status_code == 302, response.content.decode()[:3000]
         comment = ReviewComment.objects.get(body__startswith="Which opioid")
-        assert comment.author.username == "rev"
+        assert comment.author.username == "rev" and comment.item_id == pitfall.pk
+        assert "Which opioid doses count as overuse?" in reviewer_client.get(url).content.decode()
 
     def test_published_items_cannot_be_deleted_in_admin(self, admin_client, first_edition):
         pitfall = Pitfall.objects.get(edition=first_edition, key="pitfall-opioid-overuse")
@@ -147,8 +143,11 @@ class TestPublishedItemsInAdmin:
 
     def test_new_items_can_only_be_added_to_editable_editions(self, admin_client, first_edition, draft_edition):
         page = admin_client.get(reverse("admin:content_pitfall_add")).content.decode()
-        assert f'value="{draft_edition.pk}"' in page
-        assert f'value="{first_edition.pk}"' not in page
+        select = page[
+            page.index('<select name="edition"') : page.index("</select>", page.index('<select name="edition"'))
+        ]
+        assert f'value="{draft_edition.pk}"' in select
+        assert f'value="{first_edition.pk}"' not in select
 
 
 def test_admin_requires_staff_login(client, first_edition):

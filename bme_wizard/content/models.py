@@ -17,8 +17,11 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, Match, Operator, describe_conditions, parse_condition
@@ -45,6 +48,10 @@ class ReviewStatus(models.TextChoices):
 
 class EditionImmutableError(ValidationError):
     """Raised on any attempt to change the content of a published or superseded edition."""
+
+
+class EditConflictError(ValidationError):
+    """Raised when a save starts from a stale copy: someone else saved the row in between."""
 
 
 def question_choices() -> list[tuple[str, str]]:
@@ -201,6 +208,53 @@ class FrozenWhenPublished(models.Model):
         return result
 
 
+class VersionedModel(models.Model):
+    """Mixin: optimistic locking. Each save moves ``version`` on, and refuses to save a
+    copy whose version is no longer the stored one: a second editor saving from a stale
+    form gets a conflict (and keeps their form), never a silent overwrite."""
+
+    version = models.PositiveIntegerField(default=1, help_text="Moves on with every save (edit conflicts).")
+
+    class Meta:
+        abstract = True
+
+    def conflict_message(self) -> str:
+        stored = type(self)._base_manager.filter(pk=self.pk).first()
+        who = ""
+        if stored is not None and getattr(stored, "changed_by_id", None):
+            who = f" by {stored.changed_by.get_full_name() or stored.changed_by.get_username()}"
+        when = f" at {timezone.localtime(stored.updated_at):%Y-%m-%d %H:%M}" if stored is not None else ""
+        return (
+            f"Someone else saved this {self._meta.verbose_name}{who}{when} after you opened it, so your "
+            "changes were not saved. They are still in the form: copy what you need, reload the page to "
+            "see the saved version, and apply your changes again."
+        )
+
+    def check_version(self) -> None:
+        """Raise EditConflictError if the stored row has moved on since this copy was read."""
+        if self._state.adding or self.pk is None:
+            return
+        stored = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
+        if stored is not None and stored != self.version:
+            raise EditConflictError(self.conflict_message(), code="conflict")
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if not self._state.adding and self.pk is not None:
+                # Lock the row so two saves of the same version cannot both pass the check.
+                type(self)._base_manager.select_for_update().filter(pk=self.pk).values_list("pk").first()
+                self.check_version()
+                self.version += 1
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            try:
+                super().save(*args, **kwargs)
+            except BaseException:
+                if not self._state.adding:
+                    self.version -= 1
+                raise
+
+
 # ---------------------------------------------------------------------------------------
 # Editions
 # ---------------------------------------------------------------------------------------
@@ -231,9 +285,15 @@ class Edition(FrozenWhenPublished):
     )
 
     objects = EditionQuerySet.as_manager()
+    # The revision is a cache key, written as an F() expression in save(): not history.
+    history = HistoricalRecords(excluded_fields=["revision"])
 
     class Meta:
         ordering = ["-number"]
+        permissions = [
+            ("clone_edition", "Can start a new draft edition from the current one"),
+            ("publish_edition", "Can publish an edition"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
@@ -289,7 +349,7 @@ class Edition(FrozenWhenPublished):
 # ---------------------------------------------------------------------------------------
 
 
-class EditionItem(FrozenWhenPublished):
+class EditionItem(VersionedModel, FrozenWhenPublished):
     """What every item of an edition shares: identity, order and review status.
 
     Concrete (multi-table) so that conditions, citations and review comments can point at
@@ -297,8 +357,8 @@ class EditionItem(FrozenWhenPublished):
     """
 
     edition_status_path = "edition__status"
-    mutable_when_published = frozenset({"review_status", "updated_at"})
-    mutable_when_published_in_bulk = mutable_when_published
+    mutable_when_published = frozenset({"review_status", "updated_at", "version"})
+    mutable_when_published_in_bulk = frozenset({"review_status", "updated_at"})
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
     key = models.SlugField(
@@ -306,12 +366,25 @@ class EditionItem(FrozenWhenPublished):
         help_text="Stable identifier, kept when the item is carried into a new edition (letters, digits, - and _).",
     )
     order = models.PositiveIntegerField(default=0, help_text="Editorial order; lower comes first.")
-    review_status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    # Moves only through the transitions below (content.review), never by editing the field.
+    review_status = FSMField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who last changed the content (not the review status): they may not approve it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["edition", "order", "key"]
+        permissions = [
+            ("submit_item", "Can submit items for review"),
+            ("review_item", "Can review items: start review, request changes, approve"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["edition", "key"],
@@ -333,6 +406,66 @@ class EditionItem(FrozenWhenPublished):
 
     def rule_conditions(self) -> list[RuleCondition]:
         return [condition.as_rule() for condition in self.conditions.all()]
+
+    # The reverse one-to-one names of the concrete kinds (multi-table inheritance).
+    KINDS = ("as_pathway", "recommendation", "pitfall", "reference")
+
+    def as_concrete(self) -> EditionItem:
+        """This item as its concrete kind (pathway, recommendation, pitfall or reference)."""
+        if type(self) is not EditionItem:
+            return self
+        for name in self.KINDS:
+            try:
+                return getattr(self, name)
+            except models.ObjectDoesNotExist:
+                continue
+        return self
+
+    # The review state machine (django-fsm). Who may take each step is the permission;
+    # the rules that need more than the state (four-eyes, a comment) live in content.review.
+    @transition(
+        field=review_status,
+        source=[ReviewStatus.DRAFT, ReviewStatus.CHANGES_REQUESTED],
+        target=ReviewStatus.SUBMITTED,
+        permission="content.submit_item",
+    )
+    def submit(self) -> None:
+        """The author hands the item to the medical advisory board."""
+
+    @transition(
+        field=review_status,
+        source=ReviewStatus.SUBMITTED,
+        target=ReviewStatus.UNDER_REVIEW,
+        permission="content.review_item",
+    )
+    def start_review(self) -> None:
+        """A reviewer takes the item up."""
+
+    @transition(
+        field=review_status,
+        source=ReviewStatus.UNDER_REVIEW,
+        target=ReviewStatus.CHANGES_REQUESTED,
+        permission="content.review_item",
+    )
+    def request_changes(self) -> None:
+        """The reviewer sends the item back to its author, with a comment."""
+
+    @transition(
+        field=review_status,
+        source=ReviewStatus.UNDER_REVIEW,
+        target=ReviewStatus.APPROVED,
+        permission="content.review_item",
+    )
+    def approve(self) -> None:
+        """The reviewer approves the item as it stands."""
+
+    @transition(
+        field=review_status,
+        source=[ReviewStatus.SUBMITTED, ReviewStatus.UNDER_REVIEW, ReviewStatus.APPROVED],
+        target=ReviewStatus.DRAFT,
+    )
+    def return_to_draft(self) -> None:
+        """Its content changed, so an earlier submission or approval no longer covers it."""
 
 
 class Conditional(models.Model):
@@ -362,6 +495,8 @@ class Pathway(EditionItem, Conditional):
     )
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="Introduction shown under the title (Markdown).")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["edition", "order", "key"]
@@ -409,6 +544,8 @@ class Recommendation(EditionItem, Conditional):
         help_text="Treatments this statement advises, so the plan can mark those already tried.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["edition", "order", "key"]
 
@@ -439,6 +576,8 @@ class Pitfall(EditionItem, Conditional):
     text = models.TextField(help_text="The pitfall for clinicians (Markdown).")
     plain_text = models.TextField(blank=True, help_text="The same point in plain language for patients (Markdown).")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["edition", "order", "key"]
 
@@ -468,6 +607,8 @@ class Reference(EditionItem):
         help_text="The record lacks what a reader needs to find the work; say what in the note.",
     )
     incomplete_note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["edition", "order", "key"]
@@ -545,6 +686,8 @@ class Condition(PartOfItem):
     )
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["item", "order", "pk"]
 
@@ -575,6 +718,8 @@ class Citation(PartOfItem):
     # RESTRICT: a cited reference cannot be deleted alone, but goes with its whole draft edition.
     reference = models.ForeignKey(Reference, on_delete=models.RESTRICT, related_name="cited_by")
     order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["item", "order", "pk"]
@@ -614,6 +759,8 @@ class ReviewComment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["item", "created_at", "pk"]
 
@@ -625,3 +772,82 @@ class ReviewComment(models.Model):
         if self.author_id:
             return self.author.get_full_name() or self.author.get_username()
         return self.author_name or "Unknown"
+
+
+# ---------------------------------------------------------------------------------------
+# Content scenarios
+# ---------------------------------------------------------------------------------------
+
+
+def _key_list_errors(value, label: str) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(key, str) and key.strip() for key in value):
+        return f"{label} must be a list of item keys."
+    return None
+
+
+class Scenario(VersionedModel):
+    """A named patient (answers only) with what the plan must and must not show.
+
+    Scenarios belong to the guideline, not to one edition: items keep their ``key`` from
+    edition to edition, so the same scenario checks every edition. Every active scenario
+    must pass before an edition can be published.
+    """
+
+    key = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="What the case is about and why it matters (plain text).")
+    answers = models.JSONField(
+        help_text='The patient\'s answers, keyed by the question vocabulary, e.g. {"mri_done": "no", ...}.'
+    )
+    must_show = models.JSONField(
+        default=list, blank=True, help_text="Keys of pathways, statements and pitfalls the plan must show."
+    )
+    must_not_show = models.JSONField(
+        default=list, blank=True, help_text="Keys of pathways, statements and pitfalls the plan must not show."
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive scenarios are not run and do not gate publishing."
+    )
+    order = models.PositiveIntegerField(default=0)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from bme_wizard.pathway.answers import AnswersError, clean_answers
+
+        super().clean()
+        errors: dict[str, str] = {}
+        try:
+            clean_answers(self.answers)
+        except AnswersError as error:
+            errors["answers"] = str(error)
+        for name, label in (("must_show", "Must show"), ("must_not_show", "Must not show")):
+            problem = _key_list_errors(getattr(self, name), label)
+            if problem:
+                errors[name] = problem
+        if not errors:
+            both = set(self.must_show) & set(self.must_not_show)
+            if both:
+                errors["must_not_show"] = f"Both must and must not show: {', '.join(sorted(both))}."
+        if errors:
+            raise ValidationError(errors)
+
+    def unknown_keys(self, known: set[str]) -> dict[str, str]:
+        """Field errors for keys that name no item in ``known`` (the keys of the content checked)."""
+        errors = {}
+        for name in ("must_show", "must_not_show"):
+            unknown = [key for key in getattr(self, name) or () if key not in known]
+            if unknown:
+                errors[name] = f"No pathway, statement or pitfall has the key {', '.join(unknown)}."
+        return errors

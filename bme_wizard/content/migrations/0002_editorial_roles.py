@@ -22,7 +22,8 @@ ROLES = {
 }
 
 
-def create_roles(apps, schema_editor):
+def set_roles(apps, roles: dict[str, list[str]]) -> None:
+    """Give each named group exactly these content permissions (later migrations reuse this)."""
     # Permissions are normally created after all migrations; make sure they exist now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
@@ -30,13 +31,17 @@ def create_roles(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLES.items():
+    for name, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         permissions = Permission.objects.filter(content_type__app_label="content", codename__in=codenames)
         missing = set(codenames) - set(permissions.values_list("codename", flat=True))
         if missing:
             raise RuntimeError(f"Role {name}: unknown permissions {sorted(missing)}")
         group.permissions.set(permissions)
+
+
+def create_roles(apps, schema_editor):
+    set_roles(apps, ROLES)
 
 
 def remove_roles(apps, schema_editor):
