@@ -394,8 +394,9 @@ class ScenarioForm(VersionedForm):
     def clean(self):
         cleaned = super().clean()
         known = set(EditionItem.objects.values_list("key", flat=True).distinct())
-        for name, message in self.instance.unknown_keys(known).items():
-            if name in self.fields and name not in self.errors:
+        proposed = Scenario(**{name: cleaned.get(name) for name in ("must_show", "must_not_show")})
+        for name, message in proposed.unknown_keys(known).items():
+            if isinstance(cleaned.get(name), list) and name not in self.errors:
                 self.add_error(name, message)
         return cleaned
 

@@ -29,8 +29,9 @@ def scenario_specs() -> list[ScenarioSpec]:
 
 
 def scenario_results(*, edition: Edition) -> list[ScenarioOutcome]:
-    """Every active scenario run against ``edition`` as it is now."""
-    return run_scenarios(scenario_specs(), edition_snapshot(edition))
+    """Every active scenario run against ``edition`` as it is now (not as a stale copy knew it)."""
+    fresh = Edition.objects.only("pk", "revision", "created_at").get(pk=edition.pk)
+    return run_scenarios(scenario_specs(), edition_snapshot(fresh))
 
 
 def items_not_approved(*, edition: Edition):

@@ -70,7 +70,8 @@ def item_review(*, item: EditionItem, action: str, user, comment: str = "") -> E
     """
     if action not in REVIEW_ACTIONS:
         raise WorkflowError(f"Unknown review step {action!r}.", code="unknown")
-    item = EditionItem.objects.select_for_update().select_related("edition").get(pk=item.pk)
+    # The concrete kind (a recommendation, say), whose history records the step.
+    item = EditionItem.objects.select_for_update().select_related("edition").get(pk=item.pk).as_concrete()
     label = REVIEW_ACTIONS[action].lower()
     if item.edition.status == EditionStatus.SUPERSEDED:
         raise WorkflowError(
@@ -137,7 +138,7 @@ def item_note_change(*, item: EditionItem, user) -> None:
 @transaction.atomic
 def item_content_changed(*, item: EditionItem, user) -> EditionItem:
     """As item_note_change, for a change saved already (conditions or citations of the item)."""
-    item = EditionItem.objects.select_for_update().get(pk=item.pk)
+    item = EditionItem.objects.select_for_update().get(pk=item.pk).as_concrete()
     item_note_change(item=item, user=user)
     item.save(update_fields=["changed_by", "review_status", "updated_at"])
     return item
