@@ -374,3 +374,22 @@ class TestHistory:
         assert condition.history.count() == 1
         condition.delete()
         assert Condition.history.filter(id=pk).latest("history_date").history_type == "-"
+
+
+class TestReviewInPlace:
+    def test_the_caution_banner_goes_once_every_shown_statement_is_approved(self, client, first_edition, reviewer):
+        from bme_wizard.clinic.selectors import plan_for
+        from tests.conftest import answers
+        from tests.wizard_walk import walk
+
+        summary_url = walk(client, answers(context="cno"))
+        assert "Pending review." in client.get(summary_url).content.decode()
+        plan = plan_for(answers=answers(context="cno"))
+        shown = [item.entry.id for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls)]
+        shown += [reference.entry.id for reference in plan.references]
+        for item in EditionItem.objects.filter(pk__in=shown):
+            for action in ("start_review", "approve"):
+                services.item_review(item=item, action=action, user=reviewer)
+        page = client.get(summary_url).content.decode()
+        assert "Pending review." not in page
+        assert "Pending review." in client.get("/guideline/").content.decode()  # the rest still awaits review

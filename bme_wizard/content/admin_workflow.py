@@ -66,15 +66,15 @@ def item_review_view(model_admin):
             try:
                 if action == "comment":
                     services.item_comment(item=item, user=request.user, body=comment)
-                    done = "comment added"
+                    done = "Comment added"
                 else:
                     services.item_review(item=item, action=action, user=request.user, comment=comment)
-                    done = f"{services.REVIEW_ACTIONS[action].lower()} done"
+                    done = f"{services.REVIEW_ACTIONS[action]}: done"
             except ValidationError as error:
                 messages.error(request, _refusal(error))
                 status = 400
             else:
-                messages.success(request, f"{item.key}: {done}.")
+                messages.success(request, f"{done} for {item.key}.")
                 return HttpResponseRedirect(_review_url(item))
         item = model_admin.get_object(request, unquote(object_id))
         actions = [

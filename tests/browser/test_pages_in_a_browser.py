@@ -43,9 +43,9 @@ def test_an_editor_logs_in_and_moves_review_status_under_the_strict_csp(live_ser
     page.get_by_label("Password").fill("a-long-test-password")
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}/admin/content/recommendation/{recommendation.pk}/change/")
-    page.get_by_label("Review status").select_option("under_review")
-    page.get_by_role("button", name="Save", exact=True).click()
-    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    page.get_by_role("link", name="Review (submitted)").click()
+    page.get_by_role("button", name="Start review").click()
+    assert "Start review: done for vcf-nsaids." in page.locator(".messagelist").inner_text()
     recommendation.refresh_from_db()
     assert recommendation.review_status == "under_review"
     assert page.csp_violations == []
