@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from bme_wizard.content.selectors import edition_current
 from bme_wizard.content.snapshot import edition_snapshot
-from bme_wizard.pathway.plan import build_plan, outline
+from bme_wizard.pathway.plan import Plan, build_plan, outline
 
 from .models import Assessment
 from .plan_text import plan_to_note
@@ -47,14 +47,21 @@ def _summary_context(request, assessment: Assessment) -> dict:
     current = edition_current()
     permalink = request.build_absolute_uri(reverse("clinic:summary", args=[assessment.token]))
     return {
+        **plan_context(plan),
         "assessment": assessment,
         "edition": assessment.edition,
-        "plan": plan,
-        "contexts": [item for item in plan.pathways if item.entry.rule.conditions],
         "newer_edition": current if current and current.pk != assessment.edition_id else None,
         "permalink": permalink,
+    }
+
+
+def plan_context(plan: Plan) -> dict:
+    """What a summary page shows of a plan, saved or previewed."""
+    return {
+        "plan": plan,
+        "contexts": [item for item in plan.pathways if item.entry.rule.conditions],
         "review_stage": plan.review_stage,
-        "imaging_notice": _imaging_notice(assessment.answers),
+        "imaging_notice": _imaging_notice(plan.answers),
         "review_stages": [("submitted", "Submitted"), ("under_review", "Under review"), ("approved", "Approved")],
     }
 
