@@ -158,6 +158,12 @@ class EditionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)
 
+    def get_urls(self):
+        # The diff between editions (admin_views.py); the change form links to it and to the preview.
+        from .admin_views import edition_admin_urls
+
+        return edition_admin_urls(self) + super().get_urls()
+
 
 @admin.register(Pathway)
 class PathwayAdmin(EditionItemAdmin):
