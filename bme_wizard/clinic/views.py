@@ -12,6 +12,7 @@ from bme_wizard.pathway.plan import Plan, build_plan, outline
 
 from .models import Assessment
 from .plan_text import plan_to_note
+from .selectors import assessment_changes
 from .wizard import run_start
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -90,6 +91,20 @@ def summary(request, token: str):
 def summary_patient(request, token: str):
     """The plain-language version for the patient: the same statements and references."""
     return render(request, "clinic/summary_patient.html", _summary_context(request, _assessment_or_404(token)))
+
+
+@never_cache
+def summary_changes(request, token: str):
+    """What the current edition changes for this assessment: both plans, the differences marked."""
+    assessment = _assessment_or_404(token)
+    context = {
+        "assessment": assessment,
+        "edition": assessment.edition,
+        "changes": assessment_changes(assessment=assessment),
+    }
+    response = render(request, "clinic/summary_changes.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @require_POST
