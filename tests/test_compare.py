@@ -3,9 +3,10 @@
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bme_wizard.pathway.answers import clean_answers
 from bme_wizard.pathway.compare import (
     DELETE,
     EQUAL,
@@ -18,6 +19,7 @@ from bme_wizard.pathway.compare import (
 from bme_wizard.pathway.conditions import Match, Rule, parse_condition
 from bme_wizard.pathway.plan import build_plan
 from tests.conftest import answers
+from tests.test_plan_properties import valid_answers
 
 pytestmark = pytest.mark.django_db  # the first_snapshot fixture needs the test database
 
@@ -158,3 +160,20 @@ def test_saved_answers_missing_a_question_asked_today_are_named():
     assert missing == ("site", "vitamin_d_calcium")
     assert "site" not in kept and "vitamin_d_calcium" not in kept
     assert kept["context"] == answers()["context"]
+
+
+PLAN_SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PLAN_SETTINGS
+@given(raw=valid_answers(), index=st.integers(min_value=0))
+def test_a_reworded_statement_is_a_change_for_exactly_the_patients_it_is_shown_to(first_snapshot, raw, index):
+    patient = clean_answers(raw)
+    entry = first_snapshot.recommendations[index % len(first_snapshot.recommendations)]
+    reworded = _rename(first_snapshot, **{entry.key: entry.text + " Reworded."})
+    old_plan = build_plan(patient, first_snapshot)
+    assert plan_compare(old_plan, old_plan).is_same
+    diff = plan_compare(old_plan, build_plan(patient, reworded))
+    shown = entry.key in {item.entry.key for item in old_plan.recommendations}
+    assert [change.new.entry.key for change in diff.statements_changed] == ([entry.key] if shown else [])
+    assert not (diff.statements_added or diff.statements_removed or diff.pathways_added or diff.pitfalls_added)
