@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from bme_wizard.content.selectors import edition_for_clinicians
+from bme_wizard.content.models import Edition
+from bme_wizard.content.selectors import CHOICE_LABELS, edition_current, edition_for_clinicians
 from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.answers import Answers, AnswersError, clean_answers
+from bme_wizard.pathway.compare import PlanDiff, answers_for_today, plan_compare
 from bme_wizard.pathway.plan import Plan, build_plan
+from bme_wizard.pathway.vocabulary import QUESTIONS, Question
+
+from .models import Assessment
 
 REQUEST_FIELDS = frozenset({"answers", "edition"})
 MAX_BODY_BYTES = 64 * 1024  # a plan request is a few hundred bytes
@@ -59,3 +65,29 @@ def plan_for(*, answers: Answers, edition_number: int | None = None) -> Plan:
             raise PlanRequestError({"edition": ["No guideline edition has been published yet."]}, status=503)
         raise PlanRequestError({"edition": [f"No published edition {edition_number}."]}, status=404)
     return build_plan(answers, edition_snapshot(edition))
+
+
+@dataclass(frozen=True)
+class CaseChanges:
+    """A saved assessment's plan as given, beside the plan its answers get under the current edition.
+
+    ``current`` and ``diff`` are None when the assessment already uses the current edition;
+    ``missing`` names the questions asked today that the saved answers leave unanswered."""
+
+    given: Plan
+    current: Edition | None = None
+    now: Plan | None = None
+    diff: PlanDiff | None = None
+    missing: tuple[Question, ...] = ()
+
+
+def assessment_changes(*, assessment: Assessment) -> CaseChanges:
+    """What the current edition changes for one saved assessment (same answers, both editions)."""
+    given = build_plan(assessment.answers, edition_snapshot(assessment.edition))
+    current = edition_current()
+    if current is None or current.pk == assessment.edition_id:
+        return CaseChanges(given)
+    answers, missing = answers_for_today(assessment.answers)
+    now = build_plan(answers, edition_snapshot(current))
+    diff = plan_compare(given, now, labels=CHOICE_LABELS)
+    return CaseChanges(given, current, now, diff, tuple(QUESTIONS[key] for key in missing))

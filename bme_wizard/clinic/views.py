@@ -8,10 +8,11 @@ from django.views.decorators.http import require_POST
 
 from bme_wizard.content.selectors import edition_current
 from bme_wizard.content.snapshot import edition_snapshot
-from bme_wizard.pathway.plan import build_plan, outline
+from bme_wizard.pathway.plan import Plan, build_plan, outline
 
 from .models import Assessment
 from .plan_text import plan_to_note
+from .selectors import assessment_changes
 from .wizard import run_start
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -47,14 +48,21 @@ def _summary_context(request, assessment: Assessment) -> dict:
     current = edition_current()
     permalink = request.build_absolute_uri(reverse("clinic:summary", args=[assessment.token]))
     return {
+        **plan_context(plan),
         "assessment": assessment,
         "edition": assessment.edition,
-        "plan": plan,
-        "contexts": [item for item in plan.pathways if item.entry.rule.conditions],
         "newer_edition": current if current and current.pk != assessment.edition_id else None,
         "permalink": permalink,
+    }
+
+
+def plan_context(plan: Plan) -> dict:
+    """What a summary page shows of a plan, saved or previewed."""
+    return {
+        "plan": plan,
+        "contexts": [item for item in plan.pathways if item.entry.rule.conditions],
         "review_stage": plan.review_stage,
-        "imaging_notice": _imaging_notice(assessment.answers),
+        "imaging_notice": _imaging_notice(plan.answers),
         "review_stages": [("submitted", "Submitted"), ("under_review", "Under review"), ("approved", "Approved")],
     }
 
@@ -83,6 +91,20 @@ def summary(request, token: str):
 def summary_patient(request, token: str):
     """The plain-language version for the patient: the same statements and references."""
     return render(request, "clinic/summary_patient.html", _summary_context(request, _assessment_or_404(token)))
+
+
+@never_cache
+def summary_changes(request, token: str):
+    """What the current edition changes for this assessment: both plans, the differences marked."""
+    assessment = _assessment_or_404(token)
+    context = {
+        "assessment": assessment,
+        "edition": assessment.edition,
+        "changes": assessment_changes(assessment=assessment),
+    }
+    response = render(request, "clinic/summary_changes.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @require_POST

@@ -16,6 +16,7 @@ answer that others depend on swaps only their fieldset.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib import messages
@@ -30,6 +31,7 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage.session import SessionStorage
 from formtools.wizard.views import SessionWizardView
 
+from bme_wizard.content.models import Edition
 from bme_wizard.content.selectors import edition_current
 from bme_wizard.pathway.answers import is_asked
 from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind
@@ -42,8 +44,19 @@ MAX_RUNS = 20  # per browser session; the oldest runs beyond this are forgotten
 STEP_TITLES = {step.key: step.title for step in STEPS}
 
 
-def _storage_prefix(run_id: str) -> str:
-    return f"assessment_{run_id}"
+@dataclass(frozen=True)
+class RunSlots:
+    """Where one kind of wizard run keeps its state in the session: an index of its runs and,
+    per run, formtools' storage. Clinicians' runs and reviewers' preview runs never share one."""
+
+    index_key: str
+    prefix: str
+
+    def storage_prefix(self, run_id: str) -> str:
+        return f"{self.prefix}_{run_id}"
+
+
+ASSESSMENT_RUNS = RunSlots(RUNS_KEY, "assessment")
 
 
 class RunStorage(SessionStorage):
@@ -97,17 +110,19 @@ def _step_fields_data(form, post) -> MultiValueDict:
     return data
 
 
-def run_start(request: HttpRequest, *, answers: dict | None = None) -> str:
-    """Open a new wizard run in this browser session, optionally filled in; return its id."""
-    runs = request.session.get(RUNS_KEY, {})
+def run_start(request: HttpRequest, *, answers: dict | None = None, slots: RunSlots = ASSESSMENT_RUNS, **about) -> str:
+    """Open a new wizard run in this browser session, optionally filled in; return its id.
+
+    ``about`` is kept in the run's index entry (a preview run records its edition)."""
+    runs = request.session.get(slots.index_key, {})
     run_id = secrets.token_urlsafe(9)
-    runs[run_id] = {"started": datetime.now(UTC).isoformat(), "token": None}
+    runs[run_id] = {"started": datetime.now(UTC).isoformat(), "token": None, **about}
     for old in sorted(runs, key=lambda key: runs[key]["started"])[:-MAX_RUNS]:
         runs.pop(old)
-        request.session.pop(f"wizard_{_storage_prefix(old)}", None)
-    request.session[RUNS_KEY] = runs
+        request.session.pop(f"wizard_{slots.storage_prefix(old)}", None)
+    request.session[slots.index_key] = runs
     if answers:
-        storage = RunStorage(_storage_prefix(run_id), request, None)  # a new run: starts empty
+        storage = RunStorage(slots.storage_prefix(run_id), request, None)  # a new run: starts empty
         for step in STEPS:
             storage.set_step_data(step.key, _as_post_data(step.key, answers))
         storage.current_step = STEPS[0].key
@@ -147,20 +162,25 @@ class AssessmentWizard(SessionWizardView):
     form_list = [(step.key, step_form(step.key)) for step in STEPS]
     template_name = "clinic/wizard.html"
     storage_name = "bme_wizard.clinic.wizard.RunStorage"
+    slots = ASSESSMENT_RUNS
 
     # --- one run per URL ---------------------------------------------------------------
 
     def get_prefix(self, request, *args, **kwargs):
-        return _storage_prefix(kwargs["run_id"])
+        return self.slots.storage_prefix(kwargs["run_id"])
+
+    def get_edition(self) -> Edition | None:
+        """The edition the answers are evaluated against: the current one (a preview names its own)."""
+        return edition_current()
 
     def dispatch(self, request, *args, **kwargs):
-        run = request.session.get(RUNS_KEY, {}).get(kwargs["run_id"])
+        run = request.session.get(self.slots.index_key, {}).get(kwargs["run_id"])
         if run is None:
             # An unknown id, or a session that has expired: nothing to resume.
             page = render(request, "clinic/wizard_expired.html", status=404)
         elif run["token"]:
             page = render(request, "clinic/wizard_finished.html", {"token": run["token"]}, status=409)
-        elif edition_current() is None:
+        elif self.get_edition() is None:
             page = render(request, "clinic/wizard_expired.html", {"no_edition": True}, status=503)
         else:
             return super().dispatch(request, *args, **kwargs)
@@ -243,13 +263,17 @@ class AssessmentWizard(SessionWizardView):
         answers = {}
         for form in form_list:
             answers.update(form.answers)
+        url = self.finish(answers)
+        return HttpResponseClientRedirect(url) if self.request.htmx else redirect(url)
+
+    def finish(self, answers: dict) -> str:
+        """Save the assessment; return the address of its summary."""
         # Idempotent per run: a double submit finds the assessment the first one saved.
-        assessment = assessment_create(answers=answers, edition=edition_current(), run=self.kwargs["run_id"])
+        assessment = assessment_create(answers=answers, edition=self.get_edition(), run=self.kwargs["run_id"])
         runs = self.request.session[RUNS_KEY]
         runs[self.kwargs["run_id"]]["token"] = assessment.token
         self.request.session[RUNS_KEY] = runs
-        url = reverse("clinic:summary", args=[assessment.token])
-        return HttpResponseClientRedirect(url) if self.request.htmx else redirect(url)
+        return reverse("clinic:summary", args=[assessment.token])
 
     # --- htmx: reveal the questions that depend on a changed answer ------------------------
 

@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_workflow, services
+from .admin_views import edition_admin_urls
 from .models import (
     FROZEN_STATUSES,
     Citation,
@@ -209,7 +210,6 @@ class EditionAdmin(SimpleHistoryAdmin):
     list_filter = ["status"]
     search_fields = ["title", "summary"]
     readonly_fields = ["status", "published_at", "created_at", "updated_at"]
-    change_form_template = "admin/content/edition_change_form.html"
     change_list_template = "admin/content/edition_change_list.html"
 
     def get_urls(self):
@@ -222,7 +222,8 @@ class EditionAdmin(SimpleHistoryAdmin):
             path(route, self.admin_site.admin_view(view), name="{}_{}_{}".format(*info, name))
             for route, view, name in views
         ]
-        return [*own, *super().get_urls()]
+        # The diff between editions (admin_views.py); the change form links to it and to the preview.
+        return [*own, *edition_admin_urls(self), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"current_edition": Edition.objects.current(), **(extra_context or {})}

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from bme_wizard.pathway.compare import EditionDiff, compare_editions
 from bme_wizard.pathway.scenarios import ScenarioOutcome, ScenarioSpec, run_scenarios
 
-from .models import FROZEN_STATUSES, Edition, EditionItem, ReviewStatus, Scenario
+from .models import FROZEN_STATUSES, Certainty, Edition, EditionItem, ReferenceKind, ReviewStatus, Scenario, Strength
 from .snapshot import edition_snapshot
+
+# Display labels of stored grades, for comparisons (the pathway package does not know them).
+CHOICE_LABELS = {
+    "strength": dict(Strength.choices),
+    "certainty": dict(Certainty.choices),
+    "reference_kind": dict(ReferenceKind.choices),
+}
 
 
 def edition_current() -> Edition | None:
@@ -56,3 +64,16 @@ def edition_publish_blockers(*, edition: Edition, scenarios_only: bool = False) 
         if not outcome.passed:
             problems.append(f"Scenario “{outcome.spec.title}” fails: {'; '.join(outcome.problems())}.")
     return problems
+
+
+def edition_compared_by_default(*, edition: Edition) -> Edition | None:
+    """The edition a diff of ``edition`` starts from: the current one, or else the one numbered before it."""
+    current = edition_current()
+    if current is not None and current.pk != edition.pk:
+        return current
+    return Edition.objects.filter(number__lt=edition.number).order_by("-number").first()
+
+
+def edition_diff(*, old: Edition, new: Edition) -> EditionDiff:
+    """What ``new`` adds, removes and changes relative to ``old`` (from the cached snapshots)."""
+    return compare_editions(edition_snapshot(old), edition_snapshot(new), labels=CHOICE_LABELS)

@@ -1,0 +1,60 @@
+"""Editorial pages of the admin beyond its forms: the diff between two editions.
+
+Wired in through ``EditionAdmin.get_urls`` (see ``edition_admin_urls``), behind the admin
+site's login and a view-permission check on editions.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from .models import Edition
+from .selectors import edition_compared_by_default, edition_diff
+
+
+def _edition_or_404(pk: object) -> Edition:
+    try:
+        return Edition.objects.get(pk=int(str(pk)))
+    except (ValueError, Edition.DoesNotExist):
+        raise Http404("No such edition.") from None
+
+
+def edition_diff_view(request, object_id, *, model_admin):
+    """``/admin/content/edition/<pk>/diff/?against=<pk>``: what changed between two editions."""
+    edition = _edition_or_404(object_id)
+    if not model_admin.has_view_permission(request, edition):
+        raise PermissionDenied
+    raw = request.GET.get("against", "").strip()
+    if raw:
+        if not raw.isdigit():
+            return HttpResponseBadRequest("'against' must be the id of an edition.", content_type="text/plain")
+        other = _edition_or_404(raw)
+    else:
+        other = edition_compared_by_default(edition=edition)
+    old, new = sorted((edition, other), key=lambda e: e.number) if other else (None, edition)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Edition._meta,
+        "title": f"What changed: {edition.label}",
+        "edition": edition,
+        "other": other,
+        "old": old,
+        "new": new,
+        "diff": edition_diff(old=old, new=new) if other else None,
+        "choices": Edition.objects.exclude(pk=edition.pk).order_by("-number"),
+        "change_url": reverse("admin:content_edition_change", args=[edition.pk]),
+    }
+    return render(request, "admin/content/edition/diff.html", context)
+
+
+def edition_admin_urls(model_admin) -> list:
+    """URLs to add to the edition admin's own, each behind the admin site's login."""
+    admin_view = model_admin.admin_site.admin_view
+
+    def diff(request, object_id):
+        return edition_diff_view(request, object_id, model_admin=model_admin)
+
+    return [path("<path:object_id>/diff/", admin_view(diff), name="content_edition_diff")]
