@@ -216,3 +216,29 @@ class TestLoginLockout:
         assert response.status_code == 429
         assert "Sign-in locked" in _page(response)
         assert client.get("/admin/").status_code == 302  # still not signed in
+
+
+class TestInstantChecks:
+    def test_the_markdown_preview_renders_and_sanitizes(self, client, author):
+        client.force_login(author)
+        url = reverse("admin:content_check_markdown")
+        data = client.post(url, {"text": "Use **NSAIDs** <script>alert(1)</script> [x](javascript:alert(1))"}).json()
+        assert "<strong>NSAIDs</strong>" in data["html"]
+        assert "<script" not in data["html"] and "&lt;script&gt;" in data["html"]  # shown as text
+        assert "href" not in data["html"]  # the javascript: link is not made a link
+        assert client.post(url, {"text": "x" * 20_001}).status_code == 400
+        assert client.get(url).status_code == 405
+
+    def test_a_condition_row_is_explained_or_its_problem_named(self, client, author):
+        client.force_login(author)
+        url = reverse("admin:content_check_condition")
+        good = client.post(url, {"question": "site", "operator": "one_of", "value": "hip, knee"}).json()
+        assert good["ok"] and good["message"].startswith("Applies when") and "Hip" in good["message"]
+        bad = client.post(url, {"question": "site", "operator": "equals", "value": "elbow"}).json()
+        assert (bad["ok"], bad["field"]) == (False, "value") and "elbow" in bad["message"]
+
+    def test_the_checks_are_for_editors_only(self, client, first_edition):
+        url = reverse("admin:content_check_markdown")
+        assert client.post(url, {"text": "x"}).status_code == 302  # to the login page
+        client.force_login(make_user("viewer"))  # staff, no role
+        assert client.post(url, {"text": "x"}).status_code == 403

@@ -127,6 +127,9 @@ class EditionItemAdmin(SimpleHistoryAdmin):
     actions = [_review_action(action) for action in services.REVIEW_ACTIONS if action != "request_changes"]
     change_form_template = "admin/content/item_change_form.html"
 
+    class Media:
+        js = ["js/admin-editing.js"]
+
     def get_fields(self, request, obj=None):
         return [*super().get_fields(request, obj), "changed_by", "version"]
 

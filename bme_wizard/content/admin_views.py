@@ -1,4 +1,5 @@
-"""Editorial pages of the admin beyond its forms: the diff between two editions.
+"""Editorial pages of the admin beyond its forms: the diff between two editions, and the
+instant checks the item forms call as an editor types (a Markdown preview, a condition row).
 
 Wired in through ``EditionAdmin.get_urls`` (see ``edition_admin_urls``), behind the admin
 site's login and a view-permission check on editions.
@@ -7,10 +8,14 @@ site's login and a view-permission check on editions.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
+from bme_wizard.pathway.conditions import ConditionError, parse_condition
+
+from .markdown import render_markdown
 from .models import Edition
 from .selectors import edition_compared_by_default, edition_diff
 
@@ -50,6 +55,39 @@ def edition_diff_view(request, object_id, *, model_admin):
     return render(request, "admin/content/edition/diff.html", context)
 
 
+# An editor's statement is a paragraph or a few; anything longer is not typed into a form.
+PREVIEW_MAX_CHARS = 20_000
+
+
+@require_POST
+def markdown_preview(request):
+    """The sanitized HTML of the posted ``text``, exactly as clinicians would see it."""
+    text = request.POST.get("text", "")
+    if len(text) > PREVIEW_MAX_CHARS:
+        return JsonResponse({"errors": {"text": [f"Longer than {PREVIEW_MAX_CHARS} characters."]}}, status=400)
+    return JsonResponse({"html": render_markdown(text)})
+
+
+@require_POST
+def condition_check(request):
+    """Whether a condition row fits the vocabulary: its meaning in words, or the problem by field."""
+    data = request.POST
+    try:
+        rule = parse_condition(data.get("question", ""), data.get("operator", ""), data.get("value", ""))
+    except ConditionError as error:
+        return JsonResponse({"ok": False, "field": error.field, "message": error.message})
+    return JsonResponse({"ok": True, "message": f"Applies when {rule.describe()}."})
+
+
+def _staff_with_content_access(view):
+    def guarded(request, *args, **kwargs):
+        if not any(request.user.has_perm(f"content.{p}") for p in ("add_recommendation", "change_recommendation")):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 def edition_admin_urls(model_admin) -> list:
     """URLs to add to the edition admin's own, each behind the admin site's login."""
     admin_view = model_admin.admin_site.admin_view
@@ -57,4 +95,12 @@ def edition_admin_urls(model_admin) -> list:
     def diff(request, object_id):
         return edition_diff_view(request, object_id, model_admin=model_admin)
 
-    return [path("<path:object_id>/diff/", admin_view(diff), name="content_edition_diff")]
+    return [
+        path(
+            "check/markdown/", admin_view(_staff_with_content_access(markdown_preview)), name="content_check_markdown"
+        ),
+        path(
+            "check/condition/", admin_view(_staff_with_content_access(condition_check)), name="content_check_condition"
+        ),
+        path("<path:object_id>/diff/", admin_view(diff), name="content_edition_diff"),
+    ]

@@ -96,3 +96,22 @@ def test_an_edit_goes_from_author_to_reviewer_to_clinicians(live_server, first_e
     expect(page.get_by_text(OLD_TEXT, exact=True)).to_be_visible()
     expect(page.get_by_text(NEW_TEXT, exact=True)).to_have_count(0)
     expect(page.get_by_text("A newer edition exists")).to_be_visible()
+
+
+def test_an_author_sees_the_preview_and_condition_checks_as_they_type(live_server, first_edition, page):
+    from bme_wizard.content.services import edition_clone
+
+    draft = edition_clone(source=first_edition)
+    _user("author", "Author")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in(page, live_server.url, "author")
+    item = draft.items.get(key="vcf-nsaids")
+    page.goto(f"{live_server.url}/admin/content/recommendation/{item.pk}/change/")
+    page.get_by_role("textbox", name="Text:", exact=True).fill("Start with an **NSAID** <b>now</b>.")
+    preview = page.locator("#preview-text .markdown-preview-body")
+    expect(preview.locator("strong")).to_have_text("NSAID")
+    expect(preview).to_contain_text("<b>now</b>")  # typed HTML shows as text
+    value = page.locator("#conditions-group tr.form-row input[name$='-value']").first
+    value.fill("elbow-and-more")
+    expect(page.locator("#conditions-group .condition-check-error").first).to_be_visible()
+    assert page.csp_violations == []
