@@ -383,7 +383,8 @@ class TestReviewInPlace:
         from tests.wizard_walk import walk
 
         summary_url = walk(client, answers(context="cno"))
-        assert "Pending review." in client.get(summary_url).content.decode()
+        before = client.get(summary_url).content.decode()
+        assert "Pending review." in before and "Review: Submitted" in before
         plan = plan_for(answers=answers(context="cno"))
         shown = [item.entry.id for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls)]
         shown += [reference.entry.id for reference in plan.references]
@@ -392,4 +393,6 @@ class TestReviewInPlace:
                 services.item_review(item=item, action=action, user=reviewer)
         page = client.get(summary_url).content.decode()
         assert "Pending review." not in page
+        # Each statement's own label too: the cached plan body follows the edition's revision.
+        assert "Review: Submitted" not in page and "Review: Approved" in page
         assert "Pending review." in client.get("/guideline/").content.decode()  # the rest still awaits review

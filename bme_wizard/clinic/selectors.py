@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bme_wizard.content.models import Edition
+from django.db.models import Subquery
+
+from bme_wizard.content.models import Edition, EditionStatus
 from bme_wizard.content.selectors import CHOICE_LABELS, edition_current, edition_for_clinicians
 from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.answers import Answers, AnswersError, clean_answers
@@ -91,3 +93,15 @@ def assessment_changes(*, assessment: Assessment) -> CaseChanges:
     now = build_plan(answers, edition_snapshot(current))
     diff = plan_compare(given, now, labels=CHOICE_LABELS)
     return CaseChanges(given, current, now, diff, tuple(QUESTIONS[key] for key in missing))
+
+
+def assessment_for_summary(*, token: str) -> Assessment | None:
+    """A saved assessment with its edition and, as ``current_edition_id``, the current
+    edition's id (None before any is published), in one query."""
+    current = Edition.objects.filter(status=EditionStatus.PUBLISHED).values("pk")[:1]
+    return (
+        Assessment.objects.select_related("edition")
+        .annotate(current_edition_id=Subquery(current))
+        .filter(token=token)
+        .first()
+    )

@@ -1,7 +1,9 @@
 import re
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -12,10 +14,11 @@ from bme_wizard.pathway.plan import Plan, build_plan, outline
 
 from .models import Assessment
 from .plan_text import plan_to_note
-from .selectors import assessment_changes
+from .selectors import assessment_changes, assessment_for_summary
 from .wizard import run_start
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
+SUMMARY_CACHE_SECONDS = 600
 
 
 def livez(request):
@@ -40,18 +43,21 @@ def guideline(request):
 def _assessment_or_404(token: str) -> Assessment:
     if not TOKEN_PATTERN.fullmatch(token):
         raise Http404("No such assessment.")
-    return get_object_or_404(Assessment.objects.select_related("edition"), token=token)
+    assessment = assessment_for_summary(token=token)
+    if assessment is None:
+        raise Http404("No such assessment.")
+    return assessment
 
 
 def _summary_context(request, assessment: Assessment) -> dict:
     plan = build_plan(assessment.answers, edition_snapshot(assessment.edition))
-    current = edition_current()
+    newer = assessment.current_edition_id not in (None, assessment.edition_id)
     permalink = request.build_absolute_uri(reverse("clinic:summary", args=[assessment.token]))
     return {
         **plan_context(plan),
         "assessment": assessment,
         "edition": assessment.edition,
-        "newer_edition": current if current and current.pk != assessment.edition_id else None,
+        "newer_edition": edition_current() if newer else None,
         "permalink": permalink,
     }
 
@@ -83,7 +89,16 @@ def summary(request, token: str):
     """The pathway summary at its permalink: the same advice whenever it is opened."""
     assessment = _assessment_or_404(token)
     context = _summary_context(request, assessment)
-    context["note"] = plan_to_note(context["plan"], permalink=context["permalink"], created=assessment.created_at)
+    # The plan and the note change only with the edition's revision (and the host in the
+    # permalink): rendered once per process, then reused. They hold no CSRF token or nonce.
+    key = f"summary:{assessment.token}:{assessment.edition_id}:{assessment.edition.revision}:{context['permalink']}"
+    cached = cache.get(key)
+    if cached is None:
+        note = plan_to_note(context["plan"], permalink=context["permalink"], created=assessment.created_at)
+        body = render_to_string("clinic/summary.html#plan-body", context, request)
+        cached = (body, note)
+        cache.set(key, cached, SUMMARY_CACHE_SECONDS)
+    context["plan_body"], context["note"] = cached
     return render(request, "clinic/summary.html", context)
 
 
