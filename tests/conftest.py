@@ -35,6 +35,41 @@ def draft_edition(db):
     return edition
 
 
+def make_user(username, *roles):
+    """A staff account in the given editorial groups (Author, Reviewer, Editor in chief)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username, password="a-long-test-password", is_staff=True)
+    user.groups.add(*(Group.objects.get(name=role) for role in roles))
+    return user
+
+
+@pytest.fixture
+def author(db):
+    return make_user("alice", "Author")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("rob", "Reviewer")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    """The test client, signed in as a reviewer."""
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def draft(first_edition, author):
+    """A new draft edition: a full copy of the first edition, started by an author."""
+    from bme_wizard.content.services import edition_clone
+
+    return edition_clone(user=author)
+
+
 @pytest.fixture(scope="session")
 def first_snapshot(django_db_setup, django_db_blocker):
     """The first edition as the engine sees it, built once; the database is left as it was."""

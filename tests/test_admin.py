@@ -28,11 +28,6 @@ def _logged_in(client, username, role):
 
 
 @pytest.fixture
-def reviewer_client(client):
-    return _logged_in(client, "rev", "Reviewer")
-
-
-@pytest.fixture
 def author_client(client):
     return _logged_in(client, "auth", "Author")
 
@@ -132,7 +127,7 @@ class TestPublishedItemsInAdmin:
         response = reviewer_client.post(url, {"action": "comment", "comment": "Which opioid doses count as overuse?"})
         assert response.status_code == 302, response.content.decode()[:3000]
         comment = ReviewComment.objects.get(body__startswith="Which opioid")
-        assert comment.author.username == "rev" and comment.item_id == pitfall.pk
+        assert comment.author.username == "rob" and comment.item_id == pitfall.pk
         assert "Which opioid doses count as overuse?" in reviewer_client.get(url).content.decode()
 
     def test_published_items_cannot_be_deleted_in_admin(self, admin_client, first_edition):

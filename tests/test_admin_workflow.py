@@ -8,25 +8,11 @@ from django.urls import reverse
 
 from bme_wizard.content import services
 from bme_wizard.content.models import Edition, EditionItem, EditionStatus, Recommendation, ReviewStatus, Scenario
+from tests.conftest import make_user
 from tests.forms import form_data
-from tests.test_workflow import _approve_all, make_user
+from tests.test_workflow import _approve_all
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def author():
-    return make_user("alice", "Author")
-
-
-@pytest.fixture
-def reviewer():
-    return make_user("rob", "Reviewer")
-
-
-@pytest.fixture
-def draft(first_edition, author):
-    return services.edition_clone(user=author)
 
 
 def _change(obj):

@@ -29,11 +29,6 @@ def second_edition(first_edition):
     return second_edition_with_changes(first_edition)
 
 
-@pytest.fixture
-def reviewer(client):
-    return log_in(client, "reviewer", role="Reviewer")
-
-
 def test_a_copied_edition_has_no_differences(first_edition):
     copy = edition_clone(source=first_edition)
     diff = edition_diff(old=first_edition, new=copy)
@@ -51,8 +46,8 @@ def test_the_selector_finds_each_kind_of_change(first_edition, second_edition):
     assert [(f.name, f.old, f.new) for f in regraded.fields] == [("Strength", "Not graded", "Strong")]
 
 
-def test_the_diff_page_shows_additions_removals_and_word_changes(reviewer, first_edition, second_edition):
-    response = reviewer.get(_diff_url(second_edition, against=first_edition.pk))
+def test_the_diff_page_shows_additions_removals_and_word_changes(reviewer_client, first_edition, second_edition):
+    response = reviewer_client.get(_diff_url(second_edition, against=first_edition.pk))
     assert response.status_code == 200
     html = response.content.decode()
     assert "From Edition 1: " in html and " to Edition 2: " in html
@@ -74,26 +69,26 @@ def test_the_diff_page_shows_additions_removals_and_word_changes(reviewer, first
     assert reverse("admin:content_recommendation_change", args=[removed.pk]) in html
 
 
-def test_the_older_edition_is_always_the_starting_point(reviewer, first_edition, second_edition):
-    html = reviewer.get(_diff_url(first_edition, against=second_edition.pk)).content.decode()
+def test_the_older_edition_is_always_the_starting_point(reviewer_client, first_edition, second_edition):
+    html = reviewer_client.get(_diff_url(first_edition, against=second_edition.pk)).content.decode()
     assert "From Edition 1: " in html and '<span class="diff-badge">Removed</span>' in html
 
 
-def test_by_default_a_draft_is_compared_with_the_current_edition(reviewer, first_edition, second_edition):
-    html = reviewer.get(_diff_url(second_edition)).content.decode()
+def test_by_default_a_draft_is_compared_with_the_current_edition(reviewer_client, first_edition, second_edition):
+    html = reviewer_client.get(_diff_url(second_edition)).content.decode()
     assert "From Edition 1: " in html
     selected = [attrs for tag, attrs in elements(html) if tag == "option" and "selected" in attrs]
     assert [attrs["value"] for attrs in selected] == [str(first_edition.pk)]
 
 
-def test_the_only_edition_has_nothing_to_compare_with(reviewer, first_edition):
-    response = reviewer.get(_diff_url(first_edition))
+def test_the_only_edition_has_nothing_to_compare_with(reviewer_client, first_edition):
+    response = reviewer_client.get(_diff_url(first_edition))
     assert response.status_code == 200
     assert "There is no other edition to compare Edition 1 with yet." in response.content.decode()
 
 
-def test_the_edition_page_links_to_the_diff_and_the_preview(reviewer, second_edition):
-    html = reviewer.get(reverse("admin:content_edition_change", args=[second_edition.pk])).content.decode()
+def test_the_edition_page_links_to_the_diff_and_the_preview(reviewer_client, second_edition):
+    html = reviewer_client.get(reverse("admin:content_edition_change", args=[second_edition.pk])).content.decode()
     assert f'href="{_diff_url(second_edition)}"' in html
     assert f'href="/preview/{second_edition.pk}/"' in html
 
@@ -109,8 +104,8 @@ def test_the_edition_page_links_to_the_diff_and_the_preview(reviewer, second_edi
         ("/admin/content/edition/abc/diff/", 404),
     ],
 )
-def test_bad_input_is_a_clear_client_error(reviewer, first_edition, path, status):
-    assert reviewer.get(path.format(pk=first_edition.pk)).status_code == status
+def test_bad_input_is_a_clear_client_error(reviewer_client, first_edition, path, status):
+    assert reviewer_client.get(path.format(pk=first_edition.pk)).status_code == status
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, first_edition):
@@ -131,8 +126,8 @@ def test_staff_without_permission_to_view_editions_are_refused(client, first_edi
     assert client.get(_diff_url(second_edition)).status_code == 403
 
 
-def test_the_diff_page_is_served_under_the_content_security_policy(reviewer, first_edition, second_edition):
-    response = reviewer.get(_diff_url(second_edition))
+def test_the_diff_page_is_served_under_the_content_security_policy(reviewer_client, first_edition, second_edition):
+    response = reviewer_client.get(_diff_url(second_edition))
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     html = response.content.decode()
     assert not [attrs for tag, attrs in elements(html) if "style" in attrs]

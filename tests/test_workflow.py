@@ -5,8 +5,6 @@ history."""
 from unittest import mock
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from bme_wizard.content import services
@@ -27,24 +25,9 @@ from bme_wizard.content.models import (
 )
 from bme_wizard.content.selectors import edition_publish_blockers, scenario_results
 from bme_wizard.content.services import WorkflowError
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def make_user(username, *roles):
-    user = get_user_model().objects.create_user(username, password="a-long-test-password", is_staff=True)
-    user.groups.add(*(Group.objects.get(name=role) for role in roles))
-    return user
-
-
-@pytest.fixture
-def author():
-    return make_user("alice", "Author")
-
-
-@pytest.fixture
-def reviewer():
-    return make_user("rob", "Reviewer")
 
 
 @pytest.fixture
@@ -55,12 +38,6 @@ def second_reviewer():
 @pytest.fixture
 def chief():
     return make_user("chief", "Editor in chief")
-
-
-@pytest.fixture
-def draft(first_edition, author):
-    """A new draft: a full copy of the first edition, started by an author."""
-    return services.edition_clone(user=author)
 
 
 def _item(edition, key):

@@ -200,6 +200,21 @@ def _pathway_fields(old: PathwayEntry, new: PathwayEntry, was: _Context, now: _C
     ]
 
 
+def _grading_fields(old: StatementEntry, new: StatementEntry, was: _Context, now: _Context) -> list:
+    """A recommendation's section, strength and certainty, where they changed."""
+    return [
+        _value(
+            "Section",
+            was.section_labels.get(old.section or "", old.section or ""),
+            now.section_labels.get(new.section or "", new.section or ""),
+        )
+        if old.section != new.section
+        else None,
+        _value("Strength", was.label("strength", old.strength), now.label("strength", new.strength)),
+        _value("Certainty of evidence", was.label("certainty", old.certainty), now.label("certainty", new.certainty)),
+    ]
+
+
 def _statement_fields(
     old: StatementEntry, new: StatementEntry, was: _Context, now: _Context
 ) -> list[FieldChange | None]:
@@ -213,17 +228,7 @@ def _statement_fields(
             )
             if old.pathway_key != new.pathway_key
             else None,
-            _value(
-                "Section",
-                was.section_labels.get(old.section or "", old.section or ""),
-                now.section_labels.get(new.section or "", new.section or ""),
-            )
-            if old.section != new.section
-            else None,
-            _value("Strength", was.label("strength", old.strength), now.label("strength", new.strength)),
-            _value(
-                "Certainty of evidence", was.label("certainty", old.certainty), now.label("certainty", new.certainty)
-            ),
+            *_grading_fields(old, new, was, now),
             _names(
                 "Treatments",
                 [_TREATMENT_LABELS.get(t, t) for t in old.treatments],
@@ -415,17 +420,7 @@ def _plan_statement_fields(
     fields = [_text("Text", old.text, new.text)]
     if new.kind == "recommendation":
         fields += [
-            _value(
-                "Section",
-                was.section_labels.get(old.section or "", old.section or ""),
-                now.section_labels.get(new.section or "", new.section or ""),
-            )
-            if old.section != new.section
-            else None,
-            _value("Strength", was.label("strength", old.strength), now.label("strength", new.strength)),
-            _value(
-                "Certainty of evidence", was.label("certainty", old.certainty), now.label("certainty", new.certainty)
-            ),
+            *_grading_fields(old, new, was, now),
         ]
     return tuple(field for field in fields if field is not None)
 
