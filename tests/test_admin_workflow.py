@@ -228,3 +228,34 @@ class TestInstantChecks:
         assert client.post(url, {"text": "x"}).status_code == 302  # to the login page
         client.force_login(make_user("viewer"))  # staff, no role
         assert client.post(url, {"text": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["Author", "Reviewer", "Editor in chief"])
+def test_every_admin_page_of_every_content_model_opens_for_every_role(client, draft, role):
+    """List, add, change, history and review pages: for each role a page or a refusal, never an error."""
+    from django.contrib import admin as django_admin
+
+    from bme_wizard.content.models import Pathway, Pitfall, Reference, ReviewComment
+
+    client.force_login(make_user("someone", role))
+    samples = {
+        Edition: draft,
+        Recommendation: Recommendation.objects.filter(edition=draft).first(),
+        Pathway: Pathway.objects.filter(edition=draft).first(),
+        Pitfall: Pitfall.objects.filter(edition=draft).first(),
+        Reference: Reference.objects.filter(edition=draft).first(),
+        ReviewComment: ReviewComment.objects.filter(item__edition=draft).first(),
+        Scenario: Scenario.objects.first(),
+    }
+    for model in django_admin.site._registry:
+        if model._meta.app_label != "content":
+            continue
+        name = model._meta.model_name
+        obj = samples[model]
+        urls = [reverse(f"admin:content_{name}_changelist"), reverse(f"admin:content_{name}_add")]
+        urls += [reverse(f"admin:content_{name}_{view}", args=[obj.pk]) for view in ("change", "history")]
+        if name in {"edition", "pathway", "recommendation", "pitfall", "reference"}:
+            urls.append(reverse(f"admin:content_{name}_review", args=[obj.pk]))
+        for url in urls:
+            status = client.get(url).status_code
+            assert status in (200, 302, 403), (role, url, status)
