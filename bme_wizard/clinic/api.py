@@ -14,6 +14,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from bme_wizard.ratelimits import rate_limit
+
 from .openapi import openapi_document
 from .plan_json import plan_to_dict
 from .selectors import MAX_BODY_BYTES, PlanRequestError, plan_for, plan_request_parse
@@ -66,6 +68,7 @@ def _read_json(request: HttpRequest):
 # application/json without a CORS preflight, which this site never grants. So no CSRF token.
 @csrf_exempt
 @never_cache
+@rate_limit(group="api-plan", rate_setting="RATELIMIT_API", as_json=True)
 def plan(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         response = error_response(405, {"method": ["Use POST."]})

@@ -218,6 +218,11 @@ def openapi_document() -> dict[str, Any]:
             (503, "No guideline edition has been published yet."),
         ]
     }
+    error_responses["429"] = {
+        "description": "Too many requests from this address (RATELIMIT_API); retry after the given seconds.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": REF + "RateLimited"}}},
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -266,6 +271,7 @@ def openapi_document() -> dict[str, Any]:
                 "Citations": _citations(),
                 **_plan(),
                 "Error": _error(),
+                "RateLimited": _object({"error": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}}),
             }
         },
     }

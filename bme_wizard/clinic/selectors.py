@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from bme_wizard.content.selectors import edition_for_clinicians
+from django.db import DatabaseError, connection
+
+from bme_wizard.content.selectors import edition_current, edition_for_clinicians
 from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.answers import Answers, AnswersError, clean_answers
 from bme_wizard.pathway.plan import Plan, build_plan
@@ -59,3 +62,22 @@ def plan_for(*, answers: Answers, edition_number: int | None = None) -> Plan:
             raise PlanRequestError({"edition": ["No guideline edition has been published yet."]}, status=503)
         raise PlanRequestError({"edition": [f"No published edition {edition_number}."]}, status=404)
     return build_plan(answers, edition_snapshot(edition))
+
+
+def service_health() -> tuple[int | None, str | None]:
+    """(current edition number, None) when clinicians can be served; else (None, the reason why not)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logging.getLogger(__name__).warning("Health check: the database does not answer.", exc_info=True)
+        return None, "The database does not answer."
+    try:
+        edition = edition_current()
+    except DatabaseError:
+        logging.getLogger(__name__).warning("Health check: the content tables cannot be read.", exc_info=True)
+        return None, "The guideline content cannot be read (have the migrations run?)."
+    if edition is None:
+        return None, "No guideline edition has been published."
+    return edition.number, None

@@ -1,6 +1,6 @@
 import re
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -12,6 +12,7 @@ from bme_wizard.pathway.plan import build_plan, outline
 
 from .models import Assessment
 from .plan_text import plan_to_note
+from .selectors import service_health
 from .wizard import run_start
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -20,6 +21,15 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 def livez(request):
     """Liveness: the process answers. No database, no template: also the benchmarks' baseline."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+def healthz(request):
+    """Readiness: the database answers and a published edition exists (200), or why not (503)."""
+    edition, problem = service_health()
+    if problem:
+        return JsonResponse({"status": "unavailable", "reason": problem}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "edition": edition})
 
 
 def home(request):
