@@ -34,6 +34,8 @@ def plan_request_parse(data: Any) -> tuple[Answers, int | None]:
         if name not in REQUEST_FIELDS:
             errors[str(name)] = [f"Unknown field; allowed: {', '.join(sorted(REQUEST_FIELDS))}."]
     edition = data.get("edition")
+    if isinstance(edition, float) and edition.is_integer():
+        edition = int(edition)  # 2.0 is 2 in JSON, as for the answers
     if edition is not None and (isinstance(edition, bool) or not isinstance(edition, int) or edition < 1):
         errors["edition"] = ["Expected an edition number (a whole number from 1)."]
     answers: Answers = {}
