@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Local development runs in debug mode on the embedded SQLite database unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run setup serve test lint bench bench-plan bench-wizard check-python chromium clean
+.PHONY: run setup serve test lint bench bench-plan bench-wizard loadtest check-python chromium clean
 
 run: setup serve
 
@@ -60,6 +60,12 @@ test: $(VENV)/.installed chromium
 # Runs on SQLite, then again on PostgreSQL when DATABASE_URL points at one.
 bench: $(VENV)/.installed
 	$(PY) benchmarks/load.py $(BENCH_ARGS)
+
+# Not part of make test: 50 clinicians completing wizards for 60 s against gunicorn (production
+# settings), then checks every completed flow saved exactly once and every permalink renders.
+# SQLite, then PostgreSQL when DATABASE_URL points at one. Exits non-zero when a check fails.
+loadtest: $(VENV)/.installed
+	$(PY) benchmarks/loadtest.py $(LOADTEST_ARGS)
 
 # Not a test: prints build_plan timings for the first edition and generated 1,000/10,000-statement editions.
 bench-plan: $(VENV)/.installed

@@ -49,8 +49,9 @@ def free_port() -> int:
 class Server:
     """gunicorn with production settings on a database of its own; always stopped."""
 
-    def __init__(self, workdir: Path, database_url: str | None):
+    def __init__(self, workdir: Path, database_url: str | None, log_path: Path | None = None):
         self.workdir = workdir
+        self.log_path = log_path  # gunicorn's output goes here when given
         self.port = free_port()
         self.env = {
             **os.environ,
@@ -61,6 +62,7 @@ class Server:
             "SECURE_COOKIES": "false",  # plain HTTP on loopback: see settings.py
             "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
             "LOG_LEVEL": "WARNING",
+            "RATELIMIT_ENABLE": "false",  # one address sends everything: limits would measure themselves
         }
         self.process: subprocess.Popen | None = None
 
@@ -80,11 +82,16 @@ class Server:
         return self.manage("shell", "-c", code).strip().splitlines()[-1]
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "bme_wizard.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "4",
-             "--log-level", "warning"],
-            cwd=ROOT, env=self.env, start_new_session=True,
-        )  # fmt: skip
+        log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed below
+        try:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "bme_wizard.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "4",
+                 "--log-level", "warning"],
+                cwd=ROOT, env=self.env, start_new_session=True, stdout=log, stderr=log,
+            )  # fmt: skip
+        finally:
+            if log:
+                log.close()  # gunicorn holds its own copy
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -129,16 +136,18 @@ class Server:
                 self.process.wait()
 
 
-def locust(server: Server, case: str, users: int, seconds: int, workdir: Path, extra_env: dict) -> dict:
+def locust(
+    server: Server, case: str, users: int, seconds: int, workdir: Path, extra_env: dict, stop_timeout: int = 5
+) -> dict:
     prefix = workdir / f"{case}-{users}"
     command = [
         str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
         "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", server.url,
-        "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "ERROR",
+        "--csv", str(prefix), "--only-summary", "--stop-timeout", str(stop_timeout), "--loglevel", "ERROR",
     ]  # fmt: skip
     subprocess.run(
         command, cwd=ROOT, env={**os.environ, "BENCH_CASE": case, **extra_env},
-        capture_output=True, timeout=seconds + 60, check=False,
+        capture_output=True, timeout=seconds + stop_timeout + 60, check=False,
     )  # fmt: skip
     with open(f"{prefix}_stats.csv", newline="") as handle:
         row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")

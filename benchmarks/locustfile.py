@@ -6,6 +6,10 @@ BENCH_CASE picks what every simulated user does, as fast as it can:
   summary   GET a saved summary permalink
   flow      a whole clinician visit: home, start, three steps (GET and POST each), summary
   api       POST /api/v1/plan
+  soak      the flow for make loadtest (benchmarks/loadtest.py): answers drawn at random, and
+            every completed flow recorded in BENCH_RECORD ("run_id token" a line); one flow in
+            BENCH_DOUBLE_SUBMIT sends its last step twice at once, as a double click would
+            ("run_id token token").
 BENCH_TOKENS (comma-separated permalink tokens) and BENCH_STATIC (a static path) come from
 the harness. Only the pure vocabulary module is imported: no Django in this process.
 """
@@ -16,22 +20,27 @@ import random
 import sys
 from pathlib import Path
 
+import gevent
+import requests
 from locust import HttpUser, constant, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.editions import SAMPLE_ANSWERS
+from benchmarks.editions import SAMPLE_ANSWERS, random_answers
 from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind
 
 CASE = os.environ.get("BENCH_CASE", "baseline")
 TOKENS = [token for token in os.environ.get("BENCH_TOKENS", "").split(",") if token]
 STATIC = os.environ.get("BENCH_STATIC", "")
+RECORD = os.environ.get("BENCH_RECORD", "")
+DOUBLE_SUBMIT = int(os.environ.get("BENCH_DOUBLE_SUBMIT", "10"))
 ANSWERS = {**SAMPLE_ANSWERS, "context": "transient_bme", "treatments_tried": ["nsaids"], "response": "no_change"}
+RNG = random.Random(11)
 
 
-def step_form(run_id: str, step: str, csrf: str) -> dict:
+def step_form(run_id: str, step: str, csrf: str, answers: dict = ANSWERS) -> dict:
     data = {"csrfmiddlewaretoken": csrf, f"assessment_{run_id}-current_step": step}
-    for key, value in ANSWERS.items():
+    for key, value in answers.items():
         question = QUESTIONS[key]
         if question.step == step:
             data[f"{step}-{key}"] = [str(v) for v in value] if question.kind is Kind.MULTI else str(value)
@@ -58,6 +67,8 @@ class Clinician(HttpUser):
             )
         elif CASE == "flow":
             self.flow()
+        elif CASE == "soak":
+            self.soak()
 
     def _post_expecting_redirect(self, url, data, name):
         """POST and insist on the redirect a successful step gives; anything else is an error."""
@@ -67,21 +78,71 @@ class Clinician(HttpUser):
                 return None
             return response.headers.get("Location", "")
 
-    def flow(self):
+    def flow(self, answers: dict = ANSWERS, double_submit: bool = False):
+        """One clinician's visit; returns (run id, summary URLs seen) when it completes."""
         client = self.client
         client.cookies.clear()  # a new clinician each time: a new session
         client.get("/", name="flow: home")
         csrf = client.cookies.get("csrftoken", "")
         wizard = self._post_expecting_redirect("/assess/", {"csrfmiddlewaretoken": csrf}, "flow: start")
         if not wizard:
-            return
+            return None
         run_id = wizard.rstrip("/").rsplit("/", 1)[1]
-        location = None
+        locations = []
         for number, step in enumerate(step.key for step in STEPS):
             client.get(wizard, name=f"flow: step {number + 1} (GET)")
-            location = self._post_expecting_redirect(
-                wizard, step_form(run_id, step, csrf), f"flow: step {number + 1} (POST)"
-            )
+            data = step_form(run_id, step, csrf, answers)
+            if double_submit and step == STEPS[-1].key:
+                locations = self._twice_at_once(wizard, data)
+                if not locations:
+                    return None
+                break
+            location = self._post_expecting_redirect(wizard, data, f"flow: step {number + 1} (POST)")
             if not location:
-                return
-        client.get(location, name="flow: summary")
+                return None
+            locations = [location]
+        for location in locations:
+            with client.get(location, name="flow: summary", catch_response=True) as response:
+                if response.status_code != 200:
+                    response.failure(f"summary answered {response.status_code}")
+                    return None
+        return run_id, locations
+
+    def _twice_at_once(self, url, data):
+        """The last step sent twice at the same moment from the same session (a double click)."""
+        cookies = self.client.cookies.get_dict()
+
+        def send():
+            with requests.Session() as session:
+                session.cookies.update(cookies)
+                return session.post(self.host + url, data=data, allow_redirects=False, timeout=60)
+
+        jobs = [gevent.spawn(send), gevent.spawn(send)]
+        gevent.joinall(jobs)
+        responses = [job.value for job in jobs]
+        name = "flow: step 3 (POST, double submit)"
+        # Each gets the redirect to the summary, or (the second, once the first has finished) the
+        # "already finished" page, which links to the same summary.
+        ok = [r for r in responses if r is not None and r.status_code in (302, 409)]
+        locations = [r.headers["Location"] for r in ok if r.status_code == 302]
+        if len(ok) != 2 or not locations:
+            failure = next((r.status_code for r in responses if r is not None and r not in ok), "no answer")
+            self.environment.events.request.fire(
+                request_type="POST", name=name, response_time=0, response_length=0,
+                exception=RuntimeError(f"double submit answered {failure}"), context={},
+            )  # fmt: skip
+            return None
+        self.environment.events.request.fire(
+            request_type="POST", name=name, response_time=0, response_length=0, exception=None, context={}
+        )
+        return locations
+
+    def soak(self):
+        answers = random_answers(RNG)
+        double_submit = DOUBLE_SUBMIT > 0 and RNG.randrange(DOUBLE_SUBMIT) == 0
+        outcome = self.flow(answers, double_submit=double_submit)
+        if outcome and RECORD:
+            run_id, locations = outcome
+            tokens = [location.rstrip("/").rsplit("/", 1)[1] for location in locations]
+            with open(RECORD, "a") as record:
+                record.write(" ".join([run_id, *tokens]) + "\n")

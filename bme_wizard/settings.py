@@ -6,6 +6,10 @@ Environment variables (see README, "Configuration"):
   DATABASE_URL     defaults to an SQLite file under var/; postgres://... for PostgreSQL.
   ALLOWED_HOSTS    comma-separated; defaults to localhost names in debug mode.
   SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_PROXY_SSL_HEADER   HTTPS behaviour in production.
+  CACHE_URL        redis://host:6379/0 for a cache shared by every worker; per-process memory otherwise.
+  RATELIMIT_ENABLE, RATELIMIT_API, RATELIMIT_LOGIN, RATELIMIT_IP_META_KEY   rate limits (README).
+  LOG_LEVEL, LOG_FORMAT   JSON lines on standard output by default; LOG_FORMAT=plain for reading by eye.
+  ASSESSMENT_RETENTION_DAYS   default age for manage.py prune_assessments.
 """
 
 import os
@@ -63,12 +67,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_ratelimit",
     "bme_wizard.content",
     "bme_wizard.clinic",
 ]
 
 MIDDLEWARE = [
+    "bme_wizard.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "bme_wizard.middleware.PermissionsPolicyMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -184,10 +191,21 @@ SECURE_CSP = {
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Not "no-referrer": browsers then send "Origin: null" with form posts, which Django's CSRF
+# check refuses over HTTPS. "same-origin" sends nothing to other sites (no permalink leaks).
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# Features the site never uses are switched off for it and anything it might embed
+# (bme_wizard.middleware.PermissionsPolicyMiddleware; Django has no setting for this header).
+# clipboard-read keeps its default (this site, once the user allows it): the site never reads the
+# clipboard, and the browser test of "Copy note" reads back what was copied.
+_NOT_USED = (
+    "accelerometer autoplay camera display-capture encrypted-media fullscreen geolocation gyroscope "
+    "magnetometer microphone midi payment publickey-credentials-get screen-wake-lock serial usb xr-spatial-tracking"
+)
+PERMISSIONS_POLICY = {feature: [] for feature in _NOT_USED.split()} | {"clipboard-write": ["self"]}  # "Copy note"
 
 if not DEBUG:
     # Production mode: HTTPS only. Behind a TLS-terminating proxy, set
@@ -203,10 +221,66 @@ if not DEBUG:
     if proxy_header:
         SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 
+# Cache: per-process memory unless CACHE_URL names a Redis server shared by every worker.
+# Rate limits count in this cache, so without CACHE_URL each worker process counts alone.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// (or rediss://, unix://) URL, not {CACHE_URL!r}.")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits (django-ratelimit, counted per client IP address in the cache above): "N/s", "N/m",
+# "N/h" or "N/d". RATELIMIT_ENABLE=false switches them off (tests, make bench, make loadtest).
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_API = os.environ.get("RATELIMIT_API", "60/m")
+RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10/m")
+RATELIMIT_USE_CACHE = "default"
+# Behind a proxy every request comes from the proxy's address: name the header it sets,
+# e.g. HTTP_X_REAL_IP (one address, set by your proxy, never taken from the client).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY", "").strip() or None
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit lists Django's own Redis backend as "not officially supported"; it is
+    # atomic and shared (jsocol/django-ratelimit#283).
+    "django_ratelimit.W001",
+]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Chosen knowingly: without CACHE_URL limits are per process (README, "Rate limits").
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
+# Default age for manage.py prune_assessments; unset means the command needs --older-than-days.
+_retention = os.environ.get("ASSESSMENT_RETENTION_DAYS", "").strip()
+if _retention and not (_retention.isdigit() and int(_retention) >= 1):
+    raise ImproperlyConfigured(f"ASSESSMENT_RETENTION_DAYS must be a whole number of days from 1, not {_retention!r}.")
+ASSESSMENT_RETENTION_DAYS = int(_retention) if _retention else None
+
+# Logs: one JSON object per line on standard output (bme_wizard.logs), with the request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request": {"()": "bme_wizard.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "bme_wizard.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own request logger repeats what bme_wizard.requests says, with the raw path.
+    # django-axes says "login failed" at INFO for every attempt; its lockouts are WARNINGs.
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.security": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -45,7 +45,8 @@ def test_optional_questions_may_be_left_out():
         ({"sequences": []}, "sequences", "Choose at least one"),
         ({"structural_findings": ["none", "erosions"]}, "structural_findings", "cannot be combined"),
         ({"symptom_weeks": "6"}, "symptom_weeks", "whole number"),
-        ({"symptom_weeks": 6.0}, "symptom_weeks", "whole number"),
+        ({"symptom_weeks": 6.5}, "symptom_weeks", "whole number"),
+        ({"symptom_weeks": float("nan")}, "symptom_weeks", "whole number"),
         ({"symptom_weeks": True}, "symptom_weeks", "whole number"),
         ({"symptom_weeks": 521}, "symptom_weeks", "from 0 to 520"),
         ({"conservative_weeks": -1}, "conservative_weeks", "from 0 to 520"),
@@ -70,3 +71,8 @@ def test_every_problem_is_reported_at_once():
 @pytest.mark.parametrize("raw", [[], "answers", None, 3])
 def test_answers_must_be_an_object(raw):
     assert list(errors_of(raw)) == ["answers"]
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_that_number():
+    cleaned = clean_answers(answers(symptom_weeks=6.0))
+    assert cleaned["symptom_weeks"] == 6 and type(cleaned["symptom_weeks"]) is int

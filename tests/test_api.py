@@ -195,7 +195,10 @@ class TestOpenAPI:
 
         schema = openapi["components"]["schemas"]["Answers"]
         assert list(schema["properties"]) == list(QUESTIONS)
-        assert schema["properties"]["site"]["enum"] == list(QUESTIONS["site"].values)
+        site = next(
+            rule["then"]["properties"]["site"] for rule in schema["allOf"] if "site" in rule["then"]["properties"]
+        )
+        assert site["enum"] == list(QUESTIONS["site"].values)
         assert schema["properties"]["symptom_weeks"]["maximum"] == 520
         assert "ramris_bme" not in schema["required"] and "context" in schema["required"]
 
@@ -207,3 +210,8 @@ class TestOpenAPI:
         assert not validator.is_valid(answers(context="charcot_foot"))  # foot_signs required when asked
         assert not validator.is_valid(answers(site="elbow"))
         assert not validator.is_valid(answers(sequences=[]))  # the API says "Choose at least one."
+        assert not validator.is_valid(answers(structural_findings=["none", "erosions"]))
+        # Not asked, so ignored, whatever the value: by the API and by the document alike.
+        assert validator.is_valid(answers(mri_done="no", site="elbow", sequences=[], ramris_bme=999))
+        assert not validator.is_valid(answers(site="hand_wrist", ramris_bme=999))
+        assert validator.is_valid(answers(mri_done="no", site="hand_wrist", ramris_bme=999))

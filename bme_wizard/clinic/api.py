@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+
+from bme_wizard.ratelimits import rate_limit
 
 from .openapi import openapi_document
 from .plan_json import plan_to_dict
@@ -28,8 +31,20 @@ _DETAILS = {
 }
 
 
+class HtmlSafeJSONEncoder(DjangoJSONEncoder):
+    """JSON with <, > and & written as \\u escapes: the same data for every JSON reader, and no
+    markup in the bytes, should a client or proxy ever show a response (or an echoed bad value) as HTML."""
+
+    def encode(self, o) -> str:
+        return super().encode(o).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def json_response(data, status: int = 200, **kwargs) -> JsonResponse:
+    return JsonResponse(data, status=status, encoder=HtmlSafeJSONEncoder, **kwargs)
+
+
 def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
-    return JsonResponse({"detail": _DETAILS[status], "errors": errors}, status=status)
+    return json_response({"detail": _DETAILS[status], "errors": errors}, status=status)
 
 
 def _read_json(request: HttpRequest):
@@ -66,6 +81,7 @@ def _read_json(request: HttpRequest):
 # application/json without a CORS preflight, which this site never grants. So no CSRF token.
 @csrf_exempt
 @never_cache
+@rate_limit(group="api-plan", rate_setting="RATELIMIT_API", as_json=True)
 def plan(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         response = error_response(405, {"method": ["Use POST."]})
@@ -76,8 +92,8 @@ def plan(request: HttpRequest) -> JsonResponse:
         result = plan_for(answers=answers, edition_number=edition_number)
     except PlanRequestError as error:
         return error_response(error.status, error.errors)
-    return JsonResponse(plan_to_dict(result))
+    return json_response(plan_to_dict(result))
 
 
 def openapi(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(openapi_document(), json_dumps_params={"indent": 2})
+    return json_response(openapi_document(), json_dumps_params={"indent": 2})

@@ -33,6 +33,7 @@ def _question_schema(question: Question) -> dict[str, Any]:
         if not question.optional:
             schema["minItems"] = 1
         if "none" in question.values:
+            schema["not"] = {"contains": {"const": "none"}, "minItems": 2}
             description += " “none” cannot be combined with other values."
     else:
         schema = {"type": "integer", "minimum": question.minimum, "maximum": question.maximum}
@@ -42,27 +43,40 @@ def _question_schema(question: Question) -> dict[str, Any]:
     return {**schema, "description": description}
 
 
+def _asked_if(question: Question) -> dict[str, Any]:
+    """A JSON Schema ``if`` that holds when ``question`` is asked: its parent, and the parent's
+    own parent, answered with a value that asks it."""
+    properties: dict[str, Any] = {}
+    rule = question.asked_when
+    while rule is not None:
+        properties[rule.question] = {"enum": list(rule.values)}
+        rule = QUESTIONS[rule.question].asked_when
+    return {"properties": properties, "required": list(properties)}
+
+
 def _answers_schema() -> dict[str, Any]:
-    always = [q.key for q in QUESTIONS.values() if q.asked_when is None and not q.optional]
-    dependents: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    for question in QUESTIONS.values():
-        if question.asked_when and not question.optional:
-            rule = question.asked_when
-            dependents.setdefault((rule.question, rule.values), []).append(question.key)
+    """Questions always asked are checked as properties; one that depends on another answer is
+    checked only when asked (``if``/``then``), because otherwise its answer is ignored, whatever it is."""
+    properties: dict[str, Any] = {}
+    when_asked = []
+    for key, question in QUESTIONS.items():
+        schema = _question_schema(question)
+        if question.asked_when is None:
+            properties[key] = schema
+            continue
+        properties[key] = {"description": schema.pop("description")}
+        then: dict[str, Any] = {"properties": {key: schema}}
+        if not question.optional:
+            then["required"] = [key]
+        when_asked.append({"if": _asked_if(question), "then": then})
     return {
         "type": "object",
         "description": "One patient's answers, keyed by the question vocabulary. Answers to questions that are "
         "not asked are ignored. No patient identifiers.",
-        "properties": {key: _question_schema(question) for key, question in QUESTIONS.items()},
+        "properties": properties,
         "additionalProperties": False,
-        "required": always,
-        "allOf": [
-            {
-                "if": {"properties": {parent: {"enum": list(values)}}, "required": [parent]},
-                "then": {"required": keys},
-            }
-            for (parent, values), keys in dependents.items()
-        ],
+        "required": [q.key for q in QUESTIONS.values() if q.asked_when is None and not q.optional],
+        "allOf": when_asked,
     }
 
 
@@ -218,6 +232,11 @@ def openapi_document() -> dict[str, Any]:
             (503, "No guideline edition has been published yet."),
         ]
     }
+    error_responses["429"] = {
+        "description": "Too many requests from this address (RATELIMIT_API); retry after the given seconds.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": REF + "RateLimited"}}},
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -266,6 +285,7 @@ def openapi_document() -> dict[str, Any]:
                 "Citations": _citations(),
                 **_plan(),
                 "Error": _error(),
+                "RateLimited": _object({"error": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}}),
             }
         },
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from bme_wizard.content.templatetags.content_labels import label
@@ -82,6 +83,15 @@ def plan_to_text(plan: Plan, *, width: int | None = WIDTH) -> str:
     return "\n".join(lines)
 
 
+# "<" before a letter, "/", "!" or "?" starts a tag in HTML; nothing else does.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def inert_text(text: str) -> str:
+    """Plain text that stays text if pasted into an HTML page: no "<" ever starts a tag ("< b>")."""
+    return _TAG_START.sub("< ", text)
+
+
 def plan_to_note(plan: Plan, *, permalink: str, created) -> str:
     """The plan as a clinical note for an EHR: plain text with the edition and the permalink."""
     header = [
@@ -92,4 +102,6 @@ def plan_to_note(plan: Plan, *, permalink: str, created) -> str:
         *answers_to_text(plan.answers, width=None),
         "",
     ]
-    return "\n".join(header) + plan_to_text(plan, width=None)
+    # Editors' text is Markdown, never HTML; should someone type a tag anyway, the note is pasted into
+    # records systems that may treat it as HTML.
+    return inert_text("\n".join(header) + plan_to_text(plan, width=None))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import DatabaseError, connection
 from django.db.models import Subquery
 
 from bme_wizard.content.models import Edition, EditionStatus
@@ -39,6 +41,8 @@ def plan_request_parse(data: Any) -> tuple[Answers, int | None]:
         if name not in REQUEST_FIELDS:
             errors[str(name)] = [f"Unknown field; allowed: {', '.join(sorted(REQUEST_FIELDS))}."]
     edition = data.get("edition")
+    if isinstance(edition, float) and edition.is_integer():
+        edition = int(edition)  # 2.0 is 2 in JSON, as for the answers
     if edition is not None and (isinstance(edition, bool) or not isinstance(edition, int) or edition < 1):
         errors["edition"] = ["Expected an edition number (a whole number from 1)."]
     answers: Answers = {}
@@ -105,3 +109,22 @@ def assessment_for_summary(*, token: str) -> Assessment | None:
         .filter(token=token)
         .first()
     )
+
+
+def service_health() -> tuple[int | None, str | None]:
+    """(current edition number, None) when clinicians can be served; else (None, the reason why not)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logging.getLogger(__name__).warning("Health check: the database does not answer.", exc_info=True)
+        return None, "The database does not answer."
+    try:
+        edition = edition_current()
+    except DatabaseError:
+        logging.getLogger(__name__).warning("Health check: the content tables cannot be read.", exc_info=True)
+        return None, "The guideline content cannot be read (have the migrations run?)."
+    if edition is None:
+        return None, "No guideline edition has been published."
+    return edition.number, None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from bme_wizard.content.models import Edition
 from bme_wizard.pathway.answers import clean_answers
@@ -29,3 +31,18 @@ def assessment_create(*, answers: Mapping[str, Any], edition: Edition, run: str 
             raise
         return Assessment.objects.get(run=run)
     return assessment
+
+
+def assessment_prune(*, older_than_days: int, dry_run: bool = False) -> tuple[int, datetime]:
+    """Delete assessments saved more than ``older_than_days`` ago; return how many, and the cut-off.
+
+    Their permalinks then answer 404. With ``dry_run`` nothing is deleted: the count is what would be.
+    """
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1.")
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    old = Assessment.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return old.count(), cutoff
+    deleted, _ = old.delete()
+    return deleted, cutoff

@@ -7,6 +7,7 @@ app_name = "clinic"
 urlpatterns = [
     path("", views.home, name="home"),
     path("livez", views.livez, name="livez"),
+    path("healthz", views.healthz, name="healthz"),
     path("guideline/", views.guideline, name="guideline"),
     path("assess/", wizard.wizard_start, name="wizard-start"),
     path("assess/<str:run_id>/", wizard.AssessmentWizard.as_view(), name="wizard"),

@@ -1,7 +1,7 @@
 import re
 
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,7 +14,7 @@ from bme_wizard.pathway.plan import Plan, build_plan, outline
 
 from .models import Assessment
 from .plan_text import plan_to_note
-from .selectors import assessment_changes, assessment_for_summary
+from .selectors import assessment_changes, assessment_for_summary, service_health
 from .wizard import run_start
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -24,6 +24,15 @@ SUMMARY_CACHE_SECONDS = 600
 def livez(request):
     """Liveness: the process answers. No database, no template: also the benchmarks' baseline."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+def healthz(request):
+    """Readiness: the database answers and a published edition exists (200), or why not (503)."""
+    edition, problem = service_health()
+    if problem:
+        return JsonResponse({"status": "unavailable", "reason": problem}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "edition": edition})
 
 
 def home(request):

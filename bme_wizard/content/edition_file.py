@@ -26,20 +26,26 @@ editors keep them). ``must_show`` and ``must_not_show`` name items of the file.
 
 A condition is ``{"question", "operator", "value", "group"}``; a review comment is
 ``{"author_name", "body"}``. Optional fields may be left out.
+
+``read_edition`` reads a document; ``edition_document`` writes one from the database (the
+``export_edition`` command), so that reading what was written gives the same edition. To add
+a section, give it a spec in ``SPECS``, a reader in ``read_edition`` and a writer in
+``_SECTIONS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
-from .models import Condition, Edition, Pathway, Pitfall, Recommendation, Reference, ReviewComment, Scenario
+from .models import Citation, Condition, Edition, Pathway, Pitfall, Recommendation, Reference, ReviewComment, Scenario
 
 FORMAT = "bme-wizard-edition"
 FORMAT_VERSION = 1
@@ -300,8 +306,10 @@ def _read_scenarios(reader: _Reader, records: list[Any], items: list[ItemDraft])
             continue
         scenario = Scenario(order=(index + 1) * ORDER_STEP, **values)
         reader.model_fields(scenario, where, exclude={"changed_by"})
+        # An item that must not show may be absent from the file: then it cannot show.
         for name, message in scenario.unknown_keys(known).items():
-            reader.problem(f"{where}.{name}", message)
+            if name == "must_show":
+                reader.problem(f"{where}.{name}", message)
         if scenario.key in seen:
             reader.problem(f"{where}.key", "duplicate scenario key")
         seen.add(scenario.key)
@@ -340,3 +348,101 @@ def document_counts(draft: EditionDraft) -> Mapping[str, int]:
         name = type(item.instance)._meta.verbose_name_plural
         counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+# ---------------------------------------------------------------------------------------
+# Writing: the inverse of read_edition
+# ---------------------------------------------------------------------------------------
+
+
+def _condition_record(condition: Condition) -> dict[str, Any]:
+    rule = condition.as_rule()
+    record: dict[str, Any] = {"question": rule.question, "operator": rule.operator.value}
+    if rule.value is not None:
+        record["value"] = list(rule.value) if isinstance(rule.value, tuple) else rule.value
+    if rule.group:
+        record["group"] = rule.group
+    return record
+
+
+def _item_record(item, spec_name: str) -> dict[str, Any]:
+    """One item with the fields its spec names, in the spec's order, and the rows under it."""
+    spec = SPECS[spec_name]
+    record: dict[str, Any] = {}
+    for name in spec:
+        if name not in _STRUCTURE:
+            record[name] = getattr(item, _RENAMED.get(name, name))
+    if "conditions" in spec:
+        record["conditions"] = [_condition_record(condition) for condition in item.conditions.all()]
+    if "citations" in spec:
+        record["citations"] = [citation.reference.key for citation in item.citations.all()]
+    record["review_comments"] = [
+        # An account's name, not the account: accounts do not travel with the file.
+        {"author_name": comment.byline if comment.author_id else comment.author_name, "body": comment.body}
+        for comment in item.review_comments.all()
+    ]
+    return record
+
+
+def _items(model, edition: Edition):
+    """The edition's items of one kind, in editorial order, with their rows fetched in bulk."""
+    return (
+        model.objects.filter(edition=edition)
+        .order_by("order", "key")
+        .prefetch_related(
+            Prefetch("conditions", queryset=Condition.objects.order_by("order", "pk")),
+            Prefetch("citations", queryset=Citation.objects.select_related("reference").order_by("order", "pk")),
+            Prefetch("review_comments", queryset=ReviewComment.objects.select_related("author")),
+        )
+    )
+
+
+def _references(edition: Edition) -> list[dict[str, Any]]:
+    return [_item_record(reference, "reference") for reference in _items(Reference, edition)]
+
+
+def _pathways(edition: Edition) -> list[dict[str, Any]]:
+    recommendations: dict[int, list[dict[str, Any]]] = {}
+    for recommendation in _items(Recommendation, edition):
+        recommendations.setdefault(recommendation.pathway_id, []).append(_item_record(recommendation, "recommendation"))
+    return [
+        {**_item_record(pathway, "pathway"), "recommendations": recommendations.get(pathway.pk, [])}
+        for pathway in _items(Pathway, edition)
+    ]
+
+
+def _pitfalls(edition: Edition) -> list[dict[str, Any]]:
+    return [_item_record(pitfall, "pitfall") for pitfall in _items(Pitfall, edition)]
+
+
+def _scenarios(edition: Edition) -> list[dict[str, Any]]:
+    """The guideline's scenarios that can check this edition: those whose every must-show
+    item is in it (of an older edition, a scenario written for later content is left out)."""
+    keys = set(edition.items.exclude(reference__isnull=False).values_list("key", flat=True))
+    return [
+        {name: getattr(scenario, name) for name in SPECS["scenario"]}
+        for scenario in Scenario.objects.order_by("order", "key")
+        if set(scenario.must_show) <= keys
+    ]
+
+
+# The document's sections after its header, in the file's order.
+_SECTIONS: list[tuple[str, Callable[[Edition], list[dict[str, Any]]]]] = [
+    ("references", _references),
+    ("pathways", _pathways),
+    ("pitfalls", _pitfalls),
+    ("scenarios", _scenarios),
+]
+
+
+def edition_document(edition: Edition) -> dict[str, Any]:
+    """The whole edition as an edition file: what ``read_edition`` reads back into the same edition.
+
+    Items come in editorial order (their ``order`` becomes their place in the file); the
+    edition's status is not part of the file, which ``load_edition --publish`` decides.
+    """
+    header = {name: getattr(edition, name) for name in SPECS["edition"]}
+    document: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION, "edition": header}
+    for name, write in _SECTIONS:
+        document[name] = write(edition)
+    return document

@@ -8,7 +8,7 @@ The JSON API, the command line and the wizard all pass their answers through
   its value: an answer to a question not asked is ignored, not an error;
 - an asked question is required unless it is optional;
 - choices must be one of the allowed values, multi answers a list of distinct allowed
-  values ("none" not combined with others), integers whole numbers within range.
+  values ("none" not combined with others), integers whole numbers within range (12.0 is read as 12).
 
 Pure Python: nothing here imports Django.
 """
@@ -65,7 +65,10 @@ def _clean_one(question: Question, value: Any) -> Any:
         if not value and not question.optional:
             raise ValueError("Choose at least one.")
         return [item for item in question.values if item in value]  # vocabulary order: deterministic
-    # Integer. JSON true/false are not numbers, and neither is 12.0 or "12".
+    # Integer. JSON true/false are not numbers, and neither is "12" or 12.5. 12.0 is 12: JSON, and the
+    # JSON Schema of the API's document, do not tell them apart.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"Expected a whole number from {question.minimum} to {question.maximum}.")
     if not question.minimum <= value <= question.maximum:

@@ -1,0 +1,43 @@
+"""Schemathesis fuzzes POST /api/v1/plan from its OpenAPI document, through the WSGI app.
+
+Valid and invalid bodies drawn from the schema: no server error, and every response
+(status, content type, headers, body) is what the document says. Bounded in examples,
+so it stays a few seconds in the normal suite.
+"""
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = 500
+
+
+# Loaded through the app itself, as a client would; the document needs no database.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture
+def connection_kept():
+    """As Django's test client does: the app must not close the connection that holds the test's
+    transaction (it would, on PostgreSQL, at the end of each request)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,  # the same examples every run: a failure here is never a fluke
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_the_api_keeps_to_its_document(case, first_edition, connection_kept):
+    case.call_and_validate()
