@@ -19,12 +19,11 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from simple_history.models import HistoricalChanges
 
 from bme_wizard.clinic.models import Assessment
 from bme_wizard.clinic.plan_text import plan_to_note
 from bme_wizard.clinic.services import assessment_create
-from simple_history.models import HistoricalChanges
-
 from bme_wizard.content.models import Edition, EditionItem, Scenario, edition_touch
 from bme_wizard.content.services import edition_import
 from bme_wizard.content.snapshot import edition_snapshot
