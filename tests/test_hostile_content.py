@@ -11,6 +11,7 @@ the admin's change lists and change pages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 
@@ -161,10 +162,8 @@ def admin_urls(edition) -> tuple[dict[type, str], list[str]]:
         if first is not None:
             pages.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
             pages.append(reverse("admin:{}_{}_history".format(*info), args=[first.pk]))
-            try:  # the editorial workflow's page of an item or an edition
+            with contextlib.suppress(NoReverseMatch):  # the workflow's page of an item or an edition
                 pages.append(reverse("admin:{}_{}_review".format(*info), args=[first.pk]))
-            except NoReverseMatch:
-                pass
     return lists, pages
 
 
