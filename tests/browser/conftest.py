@@ -53,3 +53,17 @@ def page(browser):
     )
     yield page
     context.close()
+
+
+@pytest.fixture
+def editorial_roles(db):
+    """The editorial groups as the migrations make them. Transactional tests (which the live
+    server needs) flush the database, and with it the groups a data migration created."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    roles = import_module("bme_wizard.content.migrations.0006_review_roles").ROLES
+    for name, codenames in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="content", codename__in=codenames))

@@ -10,9 +10,8 @@ from playwright.sync_api import expect
 from bme_wizard.content.models import Edition
 from tests.browser.test_wizard_in_a_browser import fill_steps
 
-# Transactional, for the live server's thread; serialized_rollback keeps the editorial
-# roles (created by a migration) through the flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional, for the live server's thread; the editorial roles come back after each flush.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("editorial_roles")]
 
 OLD_TEXT = "Treat conservatively with NSAIDs and protected weight bearing."
 NEW_TEXT = "Treat conservatively with NSAIDs and protected weight bearing; review at six weeks."
