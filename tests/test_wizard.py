@@ -283,3 +283,12 @@ class TestSummary:
         response = client.get(f"/a/{token}/")
         assert response.status_code == 404
         assert "Page not found" in response.content.decode()
+
+
+def test_the_pages_behind_a_permalink_are_never_indexed_or_cached(client, first_edition):
+    summary_url = walk(client, answers(context="cno"))
+    for url in (summary_url, summary_url + "patient/", summary_url + "changes/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+        assert "no-store" in response["Cache-Control"]

@@ -1,3 +1,4 @@
+import functools
 import re
 
 from django.core.cache import cache
@@ -93,7 +94,20 @@ def _imaging_notice(answers: dict) -> str:
     return ""
 
 
-@never_cache
+def private_page(view):
+    """A page reached by its unguessable link only: never cached, never indexed by search engines."""
+
+    @never_cache
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+@private_page
 def summary(request, token: str):
     """The pathway summary at its permalink: the same advice whenever it is opened."""
     assessment = _assessment_or_404(token)
@@ -111,13 +125,13 @@ def summary(request, token: str):
     return render(request, "clinic/summary.html", context)
 
 
-@never_cache
+@private_page
 def summary_patient(request, token: str):
     """The plain-language version for the patient: the same statements and references."""
     return render(request, "clinic/summary_patient.html", _summary_context(request, _assessment_or_404(token)))
 
 
-@never_cache
+@private_page
 def summary_changes(request, token: str):
     """What the current edition changes for this assessment: both plans, the differences marked."""
     assessment = _assessment_or_404(token)
@@ -126,9 +140,7 @@ def summary_changes(request, token: str):
         "edition": assessment.edition,
         "changes": assessment_changes(assessment=assessment),
     }
-    response = render(request, "clinic/summary_changes.html", context)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return render(request, "clinic/summary_changes.html", context)
 
 
 @require_POST
