@@ -107,7 +107,10 @@ def publish_without_checks(edition):
     """
     from django.db import transaction
 
-    from bme_wizard.content.services import _make_current
+    from bme_wizard.content.models import Edition
+    from bme_wizard.content.services import _check_publishable_status, _make_current
 
     with transaction.atomic():
+        edition = Edition.objects.select_for_update().get(pk=edition.pk)
+        _check_publishable_status(edition)
         return _make_current(edition)

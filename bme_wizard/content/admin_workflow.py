@@ -76,7 +76,7 @@ def item_review_view(model_admin):
             else:
                 messages.success(request, f"{done} for {item.key}.")
                 return HttpResponseRedirect(_review_url(item))
-        item = model_admin.get_object(request, unquote(object_id))
+        # A refused step changed nothing (the service works on its own locked copy).
         actions = [
             (transition.name, services.REVIEW_ACTIONS[transition.name])
             for transition in item.get_available_user_review_status_transitions(request.user)
@@ -140,7 +140,6 @@ def edition_review_view(model_admin):
             else:
                 messages.success(request, f"{edition.label} is published: clinicians see it from now on.")
                 return HttpResponseRedirect(_change_url(edition))
-            edition.refresh_from_db()
         pending = selectors.items_not_approved(edition=edition).select_related("changed_by", *EditionItem.KINDS)
         counts = {label: 0 for _, label in ReviewStatus.choices}
         labels = dict(ReviewStatus.choices)
@@ -158,7 +157,7 @@ def edition_review_view(model_admin):
             pending=[(item, _review_url(item.as_concrete())) for item in pending],
             results=results,
             failed=sum(not result.passed for result in results),
-            blockers=selectors.edition_publish_blockers(edition=edition) if publishable_status else [],
+            blockers=selectors.edition_publish_blockers(edition=edition, results=results) if publishable_status else [],
             publishable_status=publishable_status,
             can_publish=request.user.has_perm("content.publish_edition"),
             current=Edition.objects.current(),

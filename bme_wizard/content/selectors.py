@@ -50,8 +50,12 @@ def items_not_approved(*, edition: Edition):
     )
 
 
-def edition_publish_blockers(*, edition: Edition, scenarios_only: bool = False) -> list[str]:
-    """Why ``edition`` cannot be published yet, one line each; empty when it can."""
+def edition_publish_blockers(
+    *, edition: Edition, scenarios_only: bool = False, results: list[ScenarioOutcome] | None = None
+) -> list[str]:
+    """Why ``edition`` cannot be published yet, one line each; empty when it can.
+
+    ``results``: the scenarios already run against the edition, when the caller has them."""
     problems = []
     if not scenarios_only:
         pending = list(items_not_approved(edition=edition).values_list("key", "review_status"))
@@ -60,7 +64,7 @@ def edition_publish_blockers(*, edition: Edition, scenarios_only: bool = False) 
             listed = ", ".join(f"{key} ({labels[status].lower()})" for key, status in pending[:10])
             more = f" and {len(pending) - 10} more" if len(pending) > 10 else ""
             problems.append(f"{len(pending)} item(s) not approved: {listed}{more}.")
-    for outcome in scenario_results(edition=edition):
+    for outcome in scenario_results(edition=edition) if results is None else results:
         if not outcome.passed:
             problems.append(f"Scenario “{outcome.spec.title}” fails: {'; '.join(outcome.problems())}.")
     return problems

@@ -261,9 +261,8 @@ def edition_make_current(*, edition: Edition) -> Edition:
 
 
 def _make_current(edition: Edition) -> Edition:
-    """The publication itself, in the caller's transaction: supersede the current edition, publish this one."""
-    edition = Edition.objects.select_for_update().get(pk=edition.pk)
-    _check_publishable_status(edition)
+    """The publication itself, in the caller's transaction, on the edition the caller has locked
+    and checked: supersede the current edition, publish this one."""
     current = Edition.objects.select_for_update().filter(status=EditionStatus.PUBLISHED).first()
     if current is not None:
         if current.number > edition.number:
