@@ -45,3 +45,19 @@ document.addEventListener("htmx:afterSettle", function (event) {
 // normally instead, so the server's own page explains what happened.
 document.addEventListener("htmx:responseError", function () { window.location.reload(); });
 document.addEventListener("htmx:sendError", function () { window.location.reload(); });
+
+// A choice made before htmx was ready (a quick tap while the page loads on a slow line, or the
+// browser restoring a form on Back) sent no request, so the questions that depend on it stay
+// hidden. Once the page has loaded, ask for them: only for choices that differ from what the
+// server rendered, so a normal load sends nothing.
+window.addEventListener("pageshow", function () {
+  if (!window.htmx) return;
+  var asked = {};
+  document.querySelectorAll("input[hx-post][hx-trigger='change']").forEach(function (input) {
+    var target = input.getAttribute("hx-target");
+    if (input.checked !== input.defaultChecked && !asked[target]) {
+      asked[target] = true;
+      window.htmx.trigger(input, "change");
+    }
+  });
+});

@@ -126,3 +126,24 @@ def test_the_patient_version_and_the_why_disclosure(live_server, first_edition, 
     page.get_by_role("link", name="Version for the patient").click()
     page.get_by_role("heading", name="Your care plan, in plain language").wait_for()
     assert axe_violations(page) == []
+
+
+def test_a_choice_made_before_htmx_is_ready_still_reveals_its_questions(live_server, first_edition, page):
+    """On a slow line the page is usable before htmx arrives: a quick tap must not leave the
+    questions that depend on it hidden for good."""
+    release = []
+
+    def slow_htmx(route):
+        release.append(route)  # held until the choice is made
+
+    page.route("**/htmx*.js", slow_htmx)
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Start an assessment").click()
+    page.get_by_role("heading", name="Step 1 of 3: MRI findings").wait_for()
+    assert release, "the page did not ask for htmx"
+    choose(page, "Has an MRI been done?", "Yes")  # htmx not loaded: no request sent
+    dependent = page.get_by_role("group", name="Site of the edema")
+    assert not dependent.is_visible()
+    for route in release:
+        route.continue_()
+    expect(dependent).to_be_visible()
