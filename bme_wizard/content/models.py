@@ -230,20 +230,22 @@ class VersionedModel(models.Model):
             "see the saved version, and apply your changes again."
         )
 
-    def check_version(self) -> None:
-        """Raise EditConflictError if the stored row has moved on since this copy was read."""
+    def check_version(self, *, lock: bool = False) -> None:
+        """Raise EditConflictError if the stored row has moved on since this copy was read.
+
+        ``lock``: read the row FOR UPDATE (inside a transaction), so that two saves of the
+        same version cannot both pass."""
         if self._state.adding or self.pk is None:
             return
-        stored = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
+        rows = type(self)._base_manager.filter(pk=self.pk)
+        stored = (rows.select_for_update() if lock else rows).values_list("version", flat=True).first()
         if stored is not None and stored != self.version:
             raise EditConflictError(self.conflict_message(), code="conflict")
 
     def save(self, *args, **kwargs):
         with transaction.atomic():
             if not self._state.adding and self.pk is not None:
-                # Lock the row so two saves of the same version cannot both pass the check.
-                type(self)._base_manager.select_for_update().filter(pk=self.pk).values_list("pk").first()
-                self.check_version()
+                self.check_version(lock=True)
                 self.version += 1
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
