@@ -20,6 +20,15 @@ document.addEventListener("DOMContentLoaded", function () {
     }).then(function (response) { return response.json(); });
   }
 
+  // Only the answer to the latest request may show: an earlier one can arrive after it.
+  function latestOnly() {
+    var latest = 0;
+    return function (request, show) {
+      var mine = ++latest;
+      request().then(function (data) { if (mine === latest) show(data); });
+    };
+  }
+
   function debounce(fn, ms) {
     var timer;
     return function () {
@@ -43,8 +52,9 @@ document.addEventListener("DOMContentLoaded", function () {
     body.setAttribute("aria-live", "polite");
     preview.append(label, body);
     area.insertAdjacentElement("afterend", preview);
+    var ask = latestOnly();
     var update = function () {
-      post(config.dataset.markdownUrl, { text: area.value }).then(function (data) {
+      ask(function () { return post(config.dataset.markdownUrl, { text: area.value }); }, function (data) {
         // Sanitized on the server (markdown-it with HTML off, then nh3).
         if (data.html !== undefined) body.innerHTML = data.html;
         else body.textContent = Object.values(data.errors || {}).join(" ");
@@ -64,12 +74,13 @@ document.addEventListener("DOMContentLoaded", function () {
       out.className = "condition-check";
       out.setAttribute("aria-live", "polite");
       value.insertAdjacentElement("afterend", out);
+      out.ask = latestOnly();
     }
-    post(config.dataset.conditionUrl, { question: question.value, operator: operator.value, value: value.value })
-      .then(function (data) {
-        out.textContent = data.message;
-        out.classList.toggle("condition-check-error", !data.ok);
-      });
+    var fields = { question: question.value, operator: operator.value, value: value.value };
+    out.ask(function () { return post(config.dataset.conditionUrl, fields); }, function (data) {
+      out.textContent = data.message;
+      out.classList.toggle("condition-check-error", !data.ok);
+    });
   }
 
   var conditions = document.getElementById("conditions-group");

@@ -114,3 +114,32 @@ def test_an_author_sees_the_preview_and_condition_checks_as_they_type(live_serve
     value.fill("elbow-and-more")
     expect(page.locator("#conditions-group .condition-check-error").first).to_be_visible()
     assert page.csp_violations == []
+
+
+def test_a_late_answer_never_overwrites_the_preview_of_what_is_typed_now(live_server, first_edition, page):
+    from bme_wizard.content.services import edition_clone
+
+    draft = edition_clone(source=first_edition)
+    _user("author", "Author")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in(page, live_server.url, "author")
+    held = []  # the previews of the page's opening text, answered only after the edit's
+
+    def hold_opening_text(route):
+        if "Typed+now" in (route.request.post_data or ""):
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/check/markdown/", hold_opening_text)
+    item = draft.items.get(key="vcf-nsaids")
+    page.goto(f"{live_server.url}/admin/content/recommendation/{item.pk}/change/")
+    page.get_by_role("textbox", name="Text:", exact=True).fill("Typed now: **newest**")
+    preview = page.locator("#preview-text .markdown-preview-body")
+    expect(preview.locator("strong")).to_have_text("newest")
+    assert held, "the opening previews were not held back"
+    for route in held:
+        route.continue_()
+    page.wait_for_load_state("networkidle")
+    expect(preview.locator("strong")).to_have_text("newest")
+    expect(preview).not_to_contain_text("For pain relief")
