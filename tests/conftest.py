@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks.editions import SAMPLE_ANSWERS
-from bme_wizard.content.models import Edition, EditionStatus, Pathway, Recommendation, Reference
 from bme_wizard.content.services import edition_import
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,17 +21,38 @@ def first_edition(db, first_edition_document):
     return edition_import(document=first_edition_document, publish=True)
 
 
+def small_edition_document(number=50, title="Draft for tests"):
+    """An edition file with one reference, one pathway and one cited recommendation, all drafts."""
+    draft = {"review_status": "draft"}
+    return {
+        "format": "bme-wizard-edition",
+        "format_version": 1,
+        "edition": {"number": number, "title": title, **draft},
+        "references": [{"key": "ref-a", "kind": "research", "title": "A study", "year": 2020, **draft}],
+        "pathways": [
+            {
+                "key": "pathway-a",
+                "title": "Pathway A",
+                **draft,
+                "recommendations": [
+                    {
+                        "key": "rec-a",
+                        "section": "first_line",
+                        "text": "Do the first thing.",
+                        "citations": ["ref-a"],
+                        **draft,
+                    }
+                ],
+            }
+        ],
+    }
+
+
 @pytest.fixture
 def draft_edition(db):
-    """A small draft edition: one pathway, one reference, one cited recommendation."""
-    edition = Edition.objects.create(number=50, title="Draft for tests", status=EditionStatus.DRAFT)
-    reference = Reference.objects.create(edition=edition, key="ref-a", kind="research", title="A study", year=2020)
-    pathway = Pathway.objects.create(edition=edition, key="pathway-a", title="Pathway A")
-    recommendation = Recommendation.objects.create(
-        edition=edition, pathway=pathway, key="rec-a", section="first_line", text="Do the first thing."
-    )
-    recommendation.citations.create(reference=reference)
-    return edition
+    """A small draft edition (loaded as the edition loader does): one pathway, one reference, one cited
+    recommendation, all drafts."""
+    return edition_import(document=small_edition_document())
 
 
 def make_user(username, *roles):
@@ -108,9 +128,9 @@ def publish_without_checks(edition):
     from django.db import transaction
 
     from bme_wizard.content.models import Edition
-    from bme_wizard.content.services import _check_publishable_status, _make_current
+    from bme_wizard.content.services.editions import _check_publishable_status, _make_current
 
     with transaction.atomic():
         edition = Edition.objects.select_for_update().get(pk=edition.pk)
         _check_publishable_status(edition)
-        return _make_current(edition)
+        return _make_current(edition, note="Published for a test.", scenarios=())

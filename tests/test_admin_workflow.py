@@ -9,8 +9,8 @@ from django.urls import reverse
 from bme_wizard.content import services
 from bme_wizard.content.models import Edition, EditionItem, EditionStatus, Recommendation, ReviewStatus, Scenario
 from tests.conftest import make_user
+from tests.editorial import approve_everything, approve_scenarios, change, person
 from tests.forms import form_data
-from tests.test_workflow import _approve_all
 
 pytestmark = pytest.mark.django_db
 
@@ -58,22 +58,19 @@ class TestItemReviewPage:
 
     def test_approving_your_own_change_is_refused_on_the_page(self, client, draft):
         chief = make_user("chief", "Editor in chief")
-        item = Recommendation.objects.get(edition=draft, key="vcf-nsaids")
-        item.text = "Reworded by the chief."
-        services.item_note_change(item=item, user=chief)
-        item.save()
+        item = change(Recommendation.objects.get(edition=draft, key="vcf-mobilise"), by=chief, text="Reworded.")
         services.item_review(item=item, action="submit", user=chief)
         services.item_review(item=item, action="start_review", user=chief)
         client.force_login(chief)
         assert "another reviewer must approve it" in _page(client.get(_review(item)))
         response = client.post(_review(item), {"action": "approve"})
         assert response.status_code == 400
-        assert "You made the last change to vcf-nsaids" in _page(response)
+        assert "You changed vcf-mobilise since its last approval" in _page(response)
         assert EditionItem.objects.get(pk=item.pk).review_status == ReviewStatus.UNDER_REVIEW
 
     def test_a_change_request_without_comment_keeps_the_page_and_says_why(self, client, draft, reviewer):
         client.force_login(reviewer)
-        item = Recommendation.objects.get(edition=draft, key="vcf-nsaids")
+        item = Recommendation.objects.get(edition=draft, key="vcf-mobilise")
         client.post(_review(item), {"action": "start_review"})
         response = client.post(_review(item), {"action": "request_changes", "comment": ""})
         assert response.status_code == 400 and "needs a comment" in _page(response)
@@ -152,30 +149,39 @@ class TestEditingInAdmin:
 
 class TestEditionReviewPage:
     def test_blockers_are_listed_and_publishing_is_refused(self, client, draft, reviewer):
+        approve_scenarios()
         client.force_login(reviewer)
-        url = reverse("admin:content_edition_review", args=[draft.pk])
-        page = _page(client.get(url))
+        page = _page(client.get(reverse("admin:content_edition_review", args=[draft.pk])))
         assert "cannot be published yet" in page and "not approved" in page
         assert "Pass" in page and "Rheumatoid arthritis, hand MRI with RAMRIS BME 5" in page
-        response = client.post(url)
+        response = client.post(reverse("admin:content_edition_publish", args=[draft.pk]), {"note": "Too early."})
         assert response.status_code == 400
         assert Edition.objects.current().number == 1
 
     def test_a_reviewer_publishes_once_everything_is_approved(self, client, draft, reviewer):
-        _approve_all(draft, make_user("rita", "Reviewer"))
+        approve_everything(draft, reviewer=make_user("rita", "Reviewer"))
         client.force_login(reviewer)
         url = reverse("admin:content_edition_review", args=[draft.pk])
         assert "Every item is approved and every scenario passes" in _page(client.get(url))
-        response = client.post(url, follow=True)
+        publish_url = reverse("admin:content_edition_publish", args=[draft.pk])
+        confirm = _page(client.get(publish_url))
+        assert "What clinicians will see change" in confirm and "Publication note" in confirm
+        response = client.post(publish_url, {"note": "Checked by the board; NSAID statement reworded."}, follow=True)
         assert "Edition 2 is published" in _page(response)
         assert Edition.objects.current().pk == draft.pk
 
 
 class TestScenariosInAdmin:
-    def test_the_run_page_shows_pass_and_fail_per_scenario(self, admin_client, first_edition):
-        Scenario.objects.filter(key="cno-follow-up").update(must_not_show=["cno"], must_show=["cno-mri-activity"])
+    def test_the_run_page_shows_pass_and_fail_per_scenario(self, admin_client, draft):
+        approve_scenarios()
+        services.scenario_save(
+            scenario=Scenario.objects.get(key="cno-follow-up"),
+            user=person("board-author", "Author"),
+            fields={"must_not_show": ["cno"], "must_show": ["cno-mri-activity"]},
+        )
+        approve_scenarios()
         url = reverse("admin:content_scenario_run")
-        page = _page(admin_client.get(url, {"edition": first_edition.pk}))
+        page = _page(admin_client.get(url, {"edition": draft.pk}))
         assert "1 failing" in page and "Shows but should not: cno" in page
         assert admin_client.get(url, {"edition": "999"}).status_code == 404
 
@@ -235,11 +241,12 @@ def test_every_admin_page_of_every_content_model_opens_for_every_role(client, dr
     """List, add, change, history and review pages: for each role a page or a refusal, never an error."""
     from django.contrib import admin as django_admin
 
-    from bme_wizard.content.models import Pathway, Pitfall, Reference, ReviewComment
+    from bme_wizard.content.models import EditionText, Pathway, Pitfall, Reference, ReviewComment
 
     client.force_login(make_user("someone", role))
     samples = {
         Edition: draft,
+        EditionText: draft.text,
         Recommendation: Recommendation.objects.filter(edition=draft).first(),
         Pathway: Pathway.objects.filter(edition=draft).first(),
         Pitfall: Pitfall.objects.filter(edition=draft).first(),
@@ -254,8 +261,10 @@ def test_every_admin_page_of_every_content_model_opens_for_every_role(client, dr
         obj = samples[model]
         urls = [reverse(f"admin:content_{name}_changelist"), reverse(f"admin:content_{name}_add")]
         urls += [reverse(f"admin:content_{name}_{view}", args=[obj.pk]) for view in ("change", "history")]
-        if name in {"edition", "pathway", "recommendation", "pitfall", "reference"}:
+        if name in {"edition", "editiontext", "pathway", "recommendation", "pitfall", "reference", "scenario"}:
             urls.append(reverse(f"admin:content_{name}_review", args=[obj.pk]))
+        if name == "edition":
+            urls += [reverse(f"admin:content_edition_{view}", args=[obj.pk]) for view in ("publish", "rebase")]
         for url in urls:
             status = client.get(url).status_code
             assert status in (200, 302, 403), (role, url, status)

@@ -9,8 +9,8 @@ from openapi_spec_validator import validate as validate_spec
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from bme_wizard.content.models import EditionItem, ReviewStatus
 from tests.conftest import answers, publish_without_checks
+from tests.editorial import approve_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ class TestPlan:
 
     def test_review_in_place_shows_at_once(self, client, first_edition, conforms):
         assert conforms(post(client, {"answers": answers()}))["pending_review"] is True
-        EditionItem.objects.filter(edition=first_edition).update(review_status=ReviewStatus.APPROVED)
+        approve_everything(first_edition)
         plan = conforms(post(client, {"answers": answers()}))
         assert plan["pending_review"] is False
         assert {r["review_status"] for r in plan["recommendations"]} == {"approved"}

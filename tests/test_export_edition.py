@@ -8,13 +8,15 @@ from django.core.management import CommandError, call_command
 
 from benchmarks.editions import SAMPLE_ANSWERS, random_answers
 from bme_wizard.clinic.plan_json import plan_to_dict
+from bme_wizard.content import services
 from bme_wizard.content.edition_file import edition_document, read_edition
 from bme_wizard.content.models import Edition, Recommendation, ReviewComment, Scenario
-from bme_wizard.content.selectors import scenario_results
+from bme_wizard.content.selectors import scenario_results, scenario_specs_for
 from bme_wizard.content.services import edition_import
 from bme_wizard.content.snapshot import build_snapshot
 from bme_wizard.pathway.answers import clean_answers
 from bme_wizard.pathway.plan import build_plan
+from tests.editorial import person
 
 pytestmark = pytest.mark.django_db
 
@@ -51,15 +53,21 @@ def test_an_exported_edition_reimported_gives_the_same_plans(first_edition):
         assert original["recommendations"]  # the comparison is of something
     assert len(contexts_seen) >= 6
     # And the scenarios themselves pass on the copy as on the original.
-    assert [r.passed for r in scenario_results(edition=copy)] == [
+    specs = scenario_specs_for(edition=first_edition)
+    assert len(specs) >= 20
+    assert [r.passed for r in scenario_results(edition=copy, specs=specs)] == [
         r.passed for r in scenario_results(edition=first_edition)
     ]
 
 
 def test_scenarios_travel_with_the_file_and_existing_ones_are_kept(first_edition):
     document = edition_document(first_edition)
-    Scenario.objects.filter(key="cno-follow-up").update(title="Edited by the board")
-    Scenario.objects.filter(key="charcot-ulcer").delete()
+    services.scenario_save(
+        scenario=Scenario.objects.get(key="cno-follow-up"),
+        user=person("board-author", "Author"),
+        fields={"title": "Edited by the board"},
+    )
+    Scenario.objects.get(key="charcot-ulcer").delete()  # never approved: it gated nothing
     edition_import(document=renumbered(document, 2))
     assert Scenario.objects.get(key="cno-follow-up").title == "Edited by the board"  # kept
     assert Scenario.objects.get(key="charcot-ulcer").must_show  # added back from the file
@@ -95,7 +103,7 @@ def test_a_comment_from_an_account_keeps_the_name(first_edition, django_user_mod
     ReviewComment.objects.create(item=item, author=reviewer, body="Check the dose.")
     document = edition_document(first_edition)
     record = next(r for p in document["pathways"] for r in p["recommendations"] if r["key"] == item.key)
-    assert {"author_name": "Ada Reviewer", "body": "Check the dose."} in record["review_comments"]
+    assert {"author_name": "Ada Reviewer", "kind": "editorial", "body": "Check the dose."} in record["review_comments"]
 
 
 class TestCommand:

@@ -170,7 +170,9 @@ def admin_urls(edition) -> tuple[dict[type, str], list[str]]:
 def test_the_fields_are_found_by_introspection():
     fields = {f"{model.__name__}.{name}" for model, name in editor_text_fields()}
     # The ones that carry prose today; the list grows by itself with the models.
-    assert {"Edition.title", "Edition.summary", "Pathway.title", "Pathway.summary", "Recommendation.text",
+    assert {"EditionText.title", "EditionText.summary", "EditionText.source_note", "Edition.publication_note",
+            "Recommendation.caution", "Recommendation.tried_text", "ReviewComment.resolution", "Pathway.title",
+            "Pathway.summary", "Recommendation.text",
             "Recommendation.plain_text", "Pitfall.text", "Reference.title", "Reference.authors",
             "ReviewComment.body", "Condition.value", "EditionItem.key", "Scenario.title",
             "Scenario.description"} <= fields  # fmt: skip

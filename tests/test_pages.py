@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from bme_wizard.content.models import EditionItem, Recommendation, ReviewStatus
+from bme_wizard.content.models import Recommendation
+from tests.editorial import approve_everything, change
 from tests.html import assert_inert, elements
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +34,16 @@ def test_guideline_shows_every_statement_with_numbered_sources(client, first_edi
 
 def test_a_caution_banner_shows_while_content_awaits_review(client, first_edition):
     assert "Pending review" in client.get(reverse("clinic:guideline")).content.decode()
-    EditionItem.objects.filter(edition=first_edition).update(review_status=ReviewStatus.APPROVED)
+    approve_everything(first_edition)
     assert "Pending review" not in client.get(reverse("clinic:guideline")).content.decode()
 
 
 def test_editor_html_is_rendered_inert_on_the_page(client, draft_edition):
     from tests.conftest import publish_without_checks
 
-    Recommendation.objects.filter(edition=draft_edition).update(
-        text="Hello <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    change(
+        Recommendation.objects.get(edition=draft_edition),
+        text="Hello <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
     )
     publish_without_checks(draft_edition)
     html = client.get(reverse("clinic:guideline")).content.decode()

@@ -5,7 +5,7 @@ import pytest
 from bme_wizard.clinic.models import Assessment
 from bme_wizard.content.models import Recommendation
 from tests.conftest import answers
-from tests.editorial import ADDED_PITFALL_TEXT, log_in, second_edition_with_changes
+from tests.editorial import ADDED_PITFALL_TEXT, change, log_in, second_edition_with_changes
 from tests.wizard_walk import post_step, start, walk_preview
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_a_reviewer_walks_a_draft_to_its_summary_without_saving(reviewer_client,
 
 def test_the_summary_shows_the_draft_as_it_is_now(reviewer_client, draft):
     summary_url = walk_preview(reviewer_client, draft, TRANSIENT)
-    Recommendation.objects.filter(edition=draft, key="tbme-conservative").update(text="Edited after the walk.")
+    change(Recommendation.objects.get(edition=draft, key="tbme-conservative"), text="Edited after the walk.")
     assert "Edited after the walk." in reviewer_client.get(summary_url).content.decode()
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 # Pinned counts, as the test client sees them (savepoints included). A change here is a
 # change in how much each page asks of the database: make it on purpose.
 SUMMARY_WARM = 1  # the assessment with its edition and the current edition's id (a subquery)
-SNAPSHOT_BUILD = 7  # once per edition revision and process: the edition, items by kind, conditions, citations
+SNAPSHOT_BUILD = 8  # once per edition revision and process: the edition, its text, items by kind, conditions, citations
 WIZARD = {
     "start": 4,  # session: exists? then insert (in a savepoint)
     "step 1 (GET)": 5,  # session read, current edition, session write (the new run's first step)

@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bme_wizard.content.models import Condition, Edition, Recommendation, ReviewStatus
+from bme_wizard.content.models import Edition, Recommendation
 from bme_wizard.content.snapshot import build_snapshot, edition_snapshot
 from tests.conftest import publish_without_checks
+from tests.editorial import approve, change
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +30,18 @@ def test_a_snapshot_is_built_once_per_revision(first_edition):
 
 def test_a_review_status_change_gives_a_new_snapshot(first_edition):
     before = edition_snapshot(first_edition)
-    recommendation = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
-    recommendation.review_status = ReviewStatus.APPROVED
-    recommendation.save()
+    recommendation = Recommendation.objects.get(edition=first_edition, key="vcf-mobilise")
+    approve(recommendation)
     first_edition.refresh_from_db()
     after = edition_snapshot(first_edition)
     assert after is not before
-    assert next(r for r in after.recommendations if r.key == "vcf-nsaids").review_status == "approved"
+    assert next(r for r in after.recommendations if r.key == "vcf-mobilise").review_status == "approved"
 
 
 def test_editing_a_draft_gives_a_new_snapshot(draft_edition):
     before = edition_snapshot(draft_edition)
     recommendation = Recommendation.objects.get(edition=draft_edition)
-    Condition.objects.create(item=recommendation, question="site", operator="equals", value="hip")
+    change(recommendation, conditions=[{"question": "site", "operator": "equals", "value": "hip"}])
     draft_edition.refresh_from_db()
     after = edition_snapshot(draft_edition)
     assert after.recommendations[0].rule.conditions and not before.recommendations[0].rule.conditions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from bme_wizard.content.templatetags.content_labels import label
+from bme_wizard.content.models import label
 from bme_wizard.pathway.plan import Plan, Planned
 from bme_wizard.pathway.vocabulary import QUESTIONS
 

@@ -1,28 +1,32 @@
 """The editorial board's workspace.
 
-Items of a published edition open read-only except for their review comments; the
-models refuse other changes anyway, the admin just says so up front. Review status moves
-only through the review page of an item (or the list actions), which call the workflow
-services; every form carries the version it was opened at, so a stale save is refused.
-The history of every change, with field-level differences, is on each object's History page.
+The admin's forms are only a way in: every save, deletion and review step calls the
+operations in ``content.services`` (the one write path), so the admin obeys the same rules
+as the edition loader, the clone and the tests. An item's form, with its conditions and
+citations, is saved by one operation: validated whole, sent back to draft if it changed,
+recorded once in its history. Items of a published edition open read-only; their review
+goes on from the Review page. Every form carries the version it was opened at, so a stale
+save is refused and the editor keeps what they typed.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.urls import path
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_workflow, services
+from .admin_history import ReadableHistory
 from .admin_views import edition_admin_urls
 from .models import (
     FROZEN_STATUSES,
     Citation,
     Condition,
     Edition,
-    EditionItem,
+    EditionText,
     Pathway,
     Pitfall,
     Recommendation,
@@ -51,13 +55,43 @@ class VersionedForm(forms.ModelForm):
             opened_at = cleaned.get("version")
             if opened_at is None:
                 raise ValidationError("This form is missing its version; reload the page and try again.")
-            self.instance.version = opened_at
-            self.instance.check_version()  # EditConflictError, shown at the top of the form
+            self.instance.check_version(expected=opened_at)  # EditConflictError, shown at the top of the form
         return cleaned
 
 
 def _is_frozen(obj) -> bool:
     return obj is not None and obj.edition.status in FROZEN_STATUSES
+
+
+def _refuse(request, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+class OperationRefusalsInForm:
+    """Admin mixin: a refusal from the operation a form's save calls is shown on the form, with what
+    the editor typed still in it (the refused save was rolled back as a whole by the admin's transaction)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            if request.method != "POST" or hasattr(request, "operation_refusal"):
+                raise
+            request.operation_refusal = error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "operation_refusal", None)
+        if refusal is None:
+            return form
+
+        class Refused(form):
+            def clean(self):
+                super().clean()
+                raise ValidationError(refusal.messages)
+
+        return Refused
 
 
 class _ItemPartInline(admin.TabularInline):
@@ -83,8 +117,8 @@ class ConditionInline(_ItemPartInline):
 
 class CitationInline(_ItemPartInline):
     model = Citation
-    fields = ["order", "reference"]
-    verbose_name_plural = "citations (every statement cites at least one reference)"
+    fields = ["order", "reference", "part"]
+    verbose_name_plural = "citations (every statement cites at least one reference; a caution cites its own)"
 
     def get_formset(self, request, obj=None, **kwargs):
         self._parent = obj
@@ -93,39 +127,46 @@ class CitationInline(_ItemPartInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "reference":
             parent = getattr(self, "_parent", None)
-            queryset = Reference.objects.select_related("edition")
+            queryset = Reference.objects.select_related("edition").filter(is_removed=False)
             kwargs["queryset"] = queryset.filter(edition=parent.edition) if parent else queryset.none()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReviewCommentInline(admin.StackedInline):
-    model = ReviewComment
-    extra = 0
-    fields = ["byline", "created_at", "body", "is_open"]
-    readonly_fields = ["byline", "created_at"]
+def _rows(formset, names: list[str]) -> list[dict]:
+    """What an inline formset posts, as rows for the operation (deleted and untouched blank rows left out)."""
+    rows = []
+    for form in formset.forms:
+        if not hasattr(form, "cleaned_data") or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+            continue
+        if form.instance.pk is None and not form.has_changed():
+            continue
+        rows.append({name: form.cleaned_data.get(name) for name in ("order", *names)})
+    rows.sort(key=lambda row: row.get("order") or 0)
+    return [{name: row[name] for name in names} for row in rows]
 
 
 def _review_action(action: str):
     def run(modeladmin, request, queryset):
-        admin_workflow.review_selected(request, queryset, action)
+        admin_workflow.review_selected(request, queryset, action, review=modeladmin.review_operation)
 
     run.__name__ = f"review_{action}"
-    run.short_description = f"{services.REVIEW_ACTIONS[action]}: selected items"
+    run.short_description = f"{services.REVIEW_ACTIONS[action]}: selected"
     return run
 
 
-class EditionItemAdmin(SimpleHistoryAdmin):
+class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
     """Shared behaviour of every item of an edition."""
 
     form = VersionedForm
-    inlines = [ConditionInline, CitationInline, ReviewCommentInline]
-    list_filter = ["edition", "review_status"]
+    inlines = [ConditionInline, CitationInline]
+    list_filter = ["edition", "review_status", "is_removed"]
     search_fields = ["key"]
     list_select_related = ["edition"]
     ordering = ["-edition__number", "order", "key"]
-    readonly_fields = ["review_status", "changed_by", "created_at", "updated_at"]
+    readonly_fields = ["review_status", "is_removed", "changed_by", "created_at", "updated_at"]
     actions = [_review_action(action) for action in services.REVIEW_ACTIONS if action != "request_changes"]
     change_form_template = "admin/content/item_change_form.html"
+    review_operation = staticmethod(services.item_review)
 
     class Media:
         js = ["js/admin-editing.js"]
@@ -134,32 +175,107 @@ class EditionItemAdmin(SimpleHistoryAdmin):
         return [*super().get_fields(request, obj), "changed_by", "version"]
 
     def get_readonly_fields(self, request, obj=None):
-        if _is_frozen(obj):
+        if _is_frozen(obj) or (obj is not None and obj.is_removed):
             return [name for name in self.get_fields(request, obj) if name != "version"]
-        return super().get_readonly_fields(request, obj)
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("edition")  # an item stays in its edition
+        return readonly
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         review = path(
             "<path:object_id>/review/",
-            self.admin_site.admin_view(admin_workflow.item_review_view(self)),
+            self.admin_site.admin_view(admin_workflow.review_view(self)),
             name="{}_{}_review".format(*info),
         )
-        return [review, *super().get_urls()]
+        restore = path(
+            "<path:object_id>/restore/",
+            self.admin_site.admin_view(admin_workflow.item_restore_view(self)),
+            name="{}_{}_restore".format(*info),
+        )
+        return [review, restore, *super().get_urls()]
+
+    # --- saving: one operation for the form and its rows ------------------------------------
 
     def save_model(self, request, obj, form, change):
-        if not change or form.has_changed():
-            services.item_note_change(item=obj, user=request.user)
-        super().save_model(request, obj, form, change)
+        """Nothing here: the item and its rows are saved together in ``save_related``."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        content_formsets = [formset for formset in formsets if formset.model is not ReviewComment]
-        if change and not form.has_changed() and any(formset.has_changed() for formset in content_formsets):
-            services.item_content_changed(item=form.instance, user=request.user)
+        rows = {formset.model: formset for formset in formsets}
+        conditions = _rows(rows[Condition], ["question", "operator", "value", "group"]) if Condition in rows else None
+        citations = _rows(rows[Citation], ["reference", "part"]) if Citation in rows else None
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        fields.pop("version", None)
+        item = form.instance
+        if change:
+            saved = services.item_change(
+                item=type(item).objects.get(pk=item.pk),
+                user=request.user,
+                fields=fields,
+                conditions=conditions,
+                citations=citations,
+                version=form.cleaned_data.get("version"),
+            )
+        else:
+            fields = {
+                name: form.cleaned_data[name]
+                for name in services.editable_fields(type(item))
+                if name in form.cleaned_data
+            }
+            saved = services.item_create(
+                edition=form.cleaned_data["edition"],
+                kind=type(item),
+                user=request.user,
+                fields=fields,
+                conditions=conditions or (),
+                citations=citations or (),
+            )
+            item.pk = saved.pk
+            item._state.adding = False
+        if "_submit" in request.POST:
+            services.item_review(item=saved, action="submit", user=request.user)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [{"added": {}}] if add else [{"changed": {"fields": form.changed_data}}]
+
+    def response_change(self, request, obj):
+        if "_submit" in request.POST:
+            messages.success(request, f"{obj.key} is saved and submitted for review.")
+            return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_review", args=[obj.pk]))
+        return super().response_change(request, obj)
+
+    # --- removal is a reviewed change -----------------------------------------------------------
+
+    def delete_model(self, request, obj):
+        services.item_remove(item=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for item in queryset:
+            services.item_remove(item=item, user=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            _refuse(request, error)
+            return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_change", args=[object_id]))
+
+    def response_delete(self, request, obj_display, obj_id):
+        obj = self.model.objects.filter(pk=obj_id).first()
+        if obj is not None and obj.is_removed:
+            messages.success(
+                request,
+                f"{obj.key} is marked for removal. Like any change it is reviewed (four-eyes) and listed on the "
+                "edition's publish page; it leaves the edition when the edition is published.",
+            )
+            return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
     def has_delete_permission(self, request, obj=None):
-        return not _is_frozen(obj) and super().has_delete_permission(request, obj)
+        return not _is_frozen(obj) and not (obj and obj.is_removed) and super().has_delete_permission(request, obj)
+
+    # --- pages ----------------------------------------------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
@@ -170,7 +286,11 @@ class EditionItemAdmin(SimpleHistoryAdmin):
                 "its content is read-only. Its review goes on from the Review page, and comments can still "
                 "be added; to revise the content, start a new draft edition.",
             )
-        return super().change_view(request, object_id, form_url, extra_context)
+        context = {
+            "review_comments": obj.review_comments.select_related("author") if obj else (),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "edition":
@@ -187,17 +307,6 @@ class EditionItemAdmin(SimpleHistoryAdmin):
             )
         )
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is ReviewComment:
-            for comment in formset.save(commit=False):
-                if comment.pk is None:
-                    comment.author = request.user
-                comment.save()
-            for comment in formset.deleted_objects:
-                comment.delete()
-            return
-        super().save_formset(request, form, formset, change)
-
     @admin.display(description="citations", ordering="citation_count")
     def citation_count(self, obj):
         return obj.citation_count
@@ -207,17 +316,60 @@ class EditionItemAdmin(SimpleHistoryAdmin):
         return obj.open_comment_count
 
 
+class EditionForm(forms.ModelForm):
+    """An edition's own text lives in its text item: edited here, saved by the operation on that item."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(widget=forms.Textarea, required=False, help_text="What this edition changes (Markdown).")
+    source_note = forms.CharField(
+        widget=forms.Textarea, required=False, help_text="Where the content comes from (Markdown); shown to clinicians."
+    )
+    content_date = forms.DateField(required=False, help_text=EditionText._meta.get_field("content_date").help_text)
+
+    TEXT_FIELDS = ("title", "summary", "source_note", "content_date")
+
+    class Meta:
+        model = Edition
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text = self.instance.text if self.instance.pk else None
+        if text is not None:
+            for name in self.TEXT_FIELDS:
+                if name in self.fields:  # read-only once the edition is published
+                    self.fields[name].initial = getattr(text, name)
+            self.fields["version"].initial = text.version
+
+    def clean(self):
+        cleaned = super().clean()
+        text = self.instance.text if self.instance.pk else None
+        if text is not None:
+            opened_at = cleaned.get("version")
+            if opened_at is None:
+                raise ValidationError("This form is missing its version; reload the page and try again.")
+            text.check_version(expected=opened_at)
+        return cleaned
+
+
 @admin.register(Edition)
-class EditionAdmin(SimpleHistoryAdmin):
-    list_display = ["number", "title", "status", "published_at", "item_count", "updated_at"]
+class EditionAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
+    form = EditionForm
+    list_display = ["number", "edition_title", "status", "base", "published_at", "item_count", "updated_at"]
     list_filter = ["status"]
-    search_fields = ["title", "summary"]
-    readonly_fields = ["status", "published_at", "created_at", "updated_at"]
+    readonly_fields = ["number", "status", "base", "published_at", "publication_note", "created_at", "updated_at"]
     change_list_template = "admin/content/edition_change_list.html"
+    change_form_template = "admin/content/edition/change_form.html"
+
+    def get_fields(self, request, obj=None):
+        return ["number", "status", "base", *EditionForm.TEXT_FIELDS, "published_at", "publication_note", "version"]
 
     def get_urls(self):
         views = [
             ("<path:object_id>/review/", admin_workflow.edition_review_view(self), "review"),
+            ("<path:object_id>/publish/", admin_workflow.edition_publish_view(self), "publish"),
+            ("<path:object_id>/rebase/", admin_workflow.edition_rebase_view(self), "rebase"),
             ("<path:object_id>/clone/", admin_workflow.edition_clone_view(self), "clone"),
         ]
         info = self.opts.app_label, self.opts.model_name
@@ -233,7 +385,29 @@ class EditionAdmin(SimpleHistoryAdmin):
         return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(item_count=Count("items"))
+        titles = EditionText.objects.filter(edition=OuterRef("pk")).values("title")[:1]
+        return super().get_queryset(request).annotate(item_count=Count("items"), text_title=Subquery(titles))
+
+    @admin.display(description="title", ordering="text_title")
+    def edition_title(self, obj):
+        return obj.text_title
+
+    # The edition's text shown read-only (a published edition): read from its text item.
+    @admin.display(description="title")
+    def title(self, obj):
+        return obj.text.title
+
+    @admin.display(description="summary")
+    def summary(self, obj):
+        return obj.text.summary
+
+    @admin.display(description="source note")
+    def source_note(self, obj):
+        return obj.text.source_note
+
+    @admin.display(description="content date")
+    def content_date(self, obj):
+        return obj.text.content_date
 
     @admin.display(description="items", ordering="item_count")
     def item_count(self, obj):
@@ -241,18 +415,63 @@ class EditionAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_frozen:
-            return ["number", "title", "summary", "source_note", *self.readonly_fields]
-        return super().get_readonly_fields(request, obj)
+            return [*self.readonly_fields, *EditionForm.TEXT_FIELDS]
+        return self.readonly_fields
+
+    def has_add_permission(self, request):
+        # A new edition is a draft started from the current one (or loaded from an edition file).
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data.get(name) for name in EditionForm.TEXT_FIELDS}
+        services.edition_text_change(
+            edition=obj, user=request.user, fields=fields, version=form.cleaned_data.get("version")
+        )
+
+
+@admin.register(EditionText)
+class EditionTextAdmin(EditionItemAdmin):
+    inlines = []
+    list_display = ["title", "edition", "review_status", "open_comment_count"]
+    search_fields = ["title", "summary", "source_note"]
+    fields = ["edition", "key", "title", "summary", "source_note", "content_date", "review_status", "updated_at"]
+    readonly_fields = [*EditionItemAdmin.readonly_fields, "key"]
+
+    def has_add_permission(self, request):
+        return False  # every edition has exactly one, made with it
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Pathway)
 class PathwayAdmin(EditionItemAdmin):
-    list_display = ["title", "key", "edition", "match", "review_status", "citation_count", "open_comment_count"]
+    list_display = [
+        "title",
+        "key",
+        "edition",
+        "match",
+        "review_status",
+        "is_removed",
+        "citation_count",
+        "open_comment_count",
+    ]
     search_fields = ["key", "title", "summary"]
-    fields = ["edition", "key", "title", "summary", "order", "match", "review_status", "created_at", "updated_at"]
+    fields = [
+        "edition",
+        "key",
+        "title",
+        "summary",
+        "order",
+        "match",
+        "review_status",
+        "is_removed",
+        "created_at",
+        "updated_at",
+    ]
 
 
 class RecommendationForm(VersionedForm):
@@ -279,6 +498,7 @@ class RecommendationAdmin(EditionItemAdmin):
         "strength",
         "certainty",
         "review_status",
+        "is_removed",
         "citation_count",
         "open_comment_count",
     ]
@@ -289,6 +509,7 @@ class RecommendationAdmin(EditionItemAdmin):
         "review_status",
         "strength",
         "certainty",
+        "is_removed",
     ]
     list_select_related = ["edition", "pathway"]
     ordering = ["-edition__number", "pathway__order", "order"]
@@ -301,11 +522,14 @@ class RecommendationAdmin(EditionItemAdmin):
         "order",
         "text",
         "plain_text",
+        "tried_text",
+        "caution",
         "strength",
         "certainty",
         "treatments",
         "match",
         "review_status",
+        "is_removed",
         "created_at",
         "updated_at",
     ]
@@ -316,22 +540,38 @@ class RecommendationAdmin(EditionItemAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "pathway":
-            kwargs["queryset"] = Pathway.objects.select_related("edition").exclude(edition__status__in=FROZEN_STATUSES)
+            kwargs["queryset"] = (
+                Pathway.objects.select_related("edition")
+                .exclude(edition__status__in=FROZEN_STATUSES)
+                .filter(is_removed=False)
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Pitfall)
 class PitfallAdmin(EditionItemAdmin):
-    list_display = ["key", "excerpt", "edition", "review_status", "citation_count", "open_comment_count"]
+    list_display = ["key", "excerpt", "edition", "review_status", "is_removed", "citation_count", "open_comment_count"]
     search_fields = ["key", "text", "plain_text"]
-    fields = ["edition", "key", "order", "text", "plain_text", "match", "review_status", "created_at", "updated_at"]
+    fields = [
+        "edition",
+        "key",
+        "order",
+        "text",
+        "plain_text",
+        "caution",
+        "match",
+        "review_status",
+        "is_removed",
+        "created_at",
+        "updated_at",
+    ]
 
     excerpt = RecommendationAdmin.excerpt
 
 
 @admin.register(Reference)
 class ReferenceAdmin(EditionItemAdmin):
-    inlines = [ReviewCommentInline]
+    inlines = []  # references are not conditional and cite nothing
     list_display = [
         "key",
         "title",
@@ -341,9 +581,10 @@ class ReferenceAdmin(EditionItemAdmin):
         "is_incomplete",
         "edition",
         "review_status",
+        "is_removed",
         "cited_count",
     ]
-    list_filter = ["edition", "kind", "is_incomplete", "review_status"]
+    list_filter = ["edition", "kind", "is_incomplete", "review_status", "is_removed"]
     search_fields = ["key", "title", "authors", "source", "doi", "pmid"]
     fields = [
         "edition",
@@ -360,6 +601,7 @@ class ReferenceAdmin(EditionItemAdmin):
         "is_incomplete",
         "incomplete_note",
         "review_status",
+        "is_removed",
         "created_at",
         "updated_at",
     ]
@@ -372,22 +614,70 @@ class ReferenceAdmin(EditionItemAdmin):
         return obj.cited_count
 
 
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = ReviewComment
+        fields = ["kind", "body"]
+
+
 @admin.register(ReviewComment)
-class ReviewCommentAdmin(SimpleHistoryAdmin):
-    list_display = ["item", "byline", "excerpt", "is_open", "created_at"]
-    list_filter = ["is_open", "item__edition"]
-    search_fields = ["body", "item__key", "author_name"]
-    list_select_related = ["item", "author"]
-    readonly_fields = ["item", "author", "author_name", "created_at"]
-    fields = ["item", "author", "author_name", "created_at", "body", "is_open", "resolved_at"]
+class ReviewCommentAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
+    """Comments are written and resolved on the Review page of what they concern; only a comment's
+    author may change its text here."""
+
+    form = CommentForm
+    list_display = ["subject", "kind", "byline", "excerpt", "is_open", "created_at"]
+    list_filter = ["is_open", "kind", "item__edition"]
+    search_fields = ["body", "item__key", "scenario__key", "author_name"]
+    list_select_related = ["item", "scenario", "author"]
+    fields = [
+        "item",
+        "scenario",
+        "kind",
+        "author",
+        "author_name",
+        "created_at",
+        "body",
+        "is_open",
+        "resolved_by",
+        "resolved_at",
+        "resolution",
+    ]
+    readonly_fields = [
+        "item",
+        "scenario",
+        "author",
+        "author_name",
+        "created_at",
+        "is_open",
+        "resolved_by",
+        "resolved_at",
+        "resolution",
+    ]
 
     @admin.display(description="comment")
     def excerpt(self, obj):
         return Truncator(obj.body).chars(90)
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.author_id != request.user.pk:
+            return [*self.readonly_fields, "kind", "body"]
+        return self.readonly_fields
+
     def has_add_permission(self, request):
-        # Comments are written on the item they concern (its change page).
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # A forged post from someone else carries no text (the fields are read-only to them): refused.
+        services.comment_edit(
+            comment=obj,
+            user=request.user,
+            body=form.cleaned_data.get("body", obj.body),
+            kind=form.cleaned_data.get("kind", obj.kind),
+        )
 
 
 class ScenarioForm(VersionedForm):
@@ -395,21 +685,12 @@ class ScenarioForm(VersionedForm):
         model = Scenario
         fields = ["key", "title", "description", "answers", "must_show", "must_not_show", "is_active", "order"]
 
-    def clean(self):
-        cleaned = super().clean()
-        known = set(EditionItem.objects.values_list("key", flat=True).distinct())
-        proposed = Scenario(**{name: cleaned.get(name) for name in ("must_show", "must_not_show")})
-        for name, message in proposed.unknown_keys(known).items():
-            if isinstance(cleaned.get(name), list) and name not in self.errors:
-                self.add_error(name, message)
-        return cleaned
-
 
 @admin.register(Scenario)
-class ScenarioAdmin(SimpleHistoryAdmin):
+class ScenarioAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
     form = ScenarioForm
-    list_display = ["title", "key", "is_active", "order", "updated_at"]
-    list_filter = ["is_active"]
+    list_display = ["title", "key", "is_active", "review_status", "order", "updated_at"]
+    list_filter = ["is_active", "review_status"]
     search_fields = ["key", "title", "description"]
     fields = [
         "key",
@@ -420,21 +701,57 @@ class ScenarioAdmin(SimpleHistoryAdmin):
         "must_not_show",
         "is_active",
         "order",
+        "review_status",
         "changed_by",
         "created_at",
         "updated_at",
         "version",
     ]
-    readonly_fields = ["changed_by", "created_at", "updated_at"]
+    readonly_fields = ["review_status", "changed_by", "created_at", "updated_at"]
     change_list_template = "admin/content/scenario_change_list.html"
+    change_form_template = "admin/content/item_change_form.html"
+    actions = [_review_action(action) for action in services.REVIEW_ACTIONS if action != "request_changes"]
+    review_operation = staticmethod(
+        lambda *, item, action, user, comment="": services.scenario_review(
+            scenario=item, action=action, user=user, comment=comment
+        )
+    )
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         run = path(
             "run/", self.admin_site.admin_view(admin_workflow.scenario_run_view(self)), name="{}_{}_run".format(*info)
         )
-        return [run, *super().get_urls()]
+        review = path(
+            "<path:object_id>/review/",
+            self.admin_site.admin_view(admin_workflow.review_view(self)),
+            name="{}_{}_review".format(*info),
+        )
+        return [run, review, *super().get_urls()]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "key"] if obj is not None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        obj.changed_by = request.user
-        super().save_model(request, obj, form, change)
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in ScenarioForm.Meta.fields}
+        saved = services.scenario_save(
+            scenario=obj if change else None,
+            user=request.user,
+            fields=fields
+            if change
+            else {name: form.cleaned_data[name] for name in ScenarioForm.Meta.fields if name in form.cleaned_data},
+            version=form.cleaned_data.get("version"),
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+        if "_submit" in request.POST:
+            services.scenario_review(scenario=saved, action="submit", user=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a scenario off instead: a change that is reviewed
+
+    def response_change(self, request, obj):
+        if "_submit" in request.POST:
+            messages.success(request, f"{obj.key} is saved and submitted for review.")
+            return HttpResponseRedirect(reverse("admin:content_scenario_review", args=[obj.pk]))
+        return super().response_change(request, obj)

@@ -8,15 +8,16 @@ question vocabulary), and reports every problem with the record and field it con
 Format (``format_version`` 1)::
 
     {"format": "bme-wizard-edition", "format_version": 1,
-     "edition": {"number": 1, "title": "...", "summary": "...", "source_note": "..."},
+     "edition": {"number": 1, "title": "...", "summary": "...", "source_note": "...", "content_date": "2025-11-04",
+                 "review_status", "review_comments"},
      "references": [{"key", "kind", "authors", "title", "source", "year", "doi", "pmid", "url",
                      "incomplete", "incomplete_note", "review_status", "review_comments"}],
      "pathways": [{"key", "title", "summary", "match", "conditions", "citations", "review_status",
                    "review_comments", "recommendations": [{"key", "section", "text", "plain_text",
-                   "strength", "certainty", "treatments", "match", "conditions", "citations",
-                   "review_status", "review_comments"}]}],
-     "pitfalls": [{"key", "text", "plain_text", "match", "conditions", "citations",
-                   "review_status", "review_comments"}],
+                   "tried_text", "caution", "strength", "certainty", "treatments", "match", "conditions",
+                   "citations", "caution_citations", "review_status", "review_comments"}]}],
+     "pitfalls": [{"key", "text", "plain_text", "caution", "match", "conditions", "citations",
+                   "caution_citations", "review_status", "review_comments"}],
      "scenarios": [{"key", "title", "description", "answers", "must_show", "must_not_show",
                     "is_active"}]}
 
@@ -25,7 +26,12 @@ scenarios it names that the database does not have yet (existing ones are left a
 editors keep them). ``must_show`` and ``must_not_show`` name items of the file.
 
 A condition is ``{"question", "operator", "value", "group"}``; a review comment is
-``{"author_name", "body"}``. Optional fields may be left out.
+``{"author_name", "kind", "body", "open", "resolution"}`` (kind: confirmed, refined, not_confirmed,
+not_found or editorial; a resolved comment says why). Optional fields may be left out.
+
+A file records content, not the board's approval: an item's ``review_status`` is ``draft`` or
+``submitted`` (the default), never approved, since approval is a reviewer's act in the admin
+(four-eyes, evidence notes resolved). Exported files say ``submitted`` for anything past draft.
 
 ``read_edition`` reads a document; ``edition_document`` writes one from the database (the
 ``export_edition`` command), so that reading what was written gives the same edition. To add
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,7 +52,21 @@ from django.db.models import Prefetch
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
-from .models import Citation, Condition, Edition, Pathway, Pitfall, Recommendation, Reference, ReviewComment, Scenario
+from .models import (
+    EDITION_TEXT_KEY,
+    Citation,
+    CitationPart,
+    Condition,
+    Edition,
+    EditionText,
+    Pathway,
+    Pitfall,
+    Recommendation,
+    Reference,
+    ReviewComment,
+    ReviewStatus,
+    Scenario,
+)
 
 FORMAT = "bme-wizard-edition"
 FORMAT_VERSION = 1
@@ -64,11 +85,11 @@ class EditionFileError(Exception):
 class ItemDraft:
     """An unsaved item with the rows that hang off it."""
 
-    instance: Reference | Pathway | Recommendation | Pitfall
+    instance: EditionText | Reference | Pathway | Recommendation | Pitfall
     path: str
     conditions: list[RuleCondition] = field(default_factory=list)
-    citations: list[str] = field(default_factory=list)
-    comments: list[dict[str, str]] = field(default_factory=list)
+    citations: list[tuple[str, str]] = field(default_factory=list)  # (reference key, part)
+    comments: list[dict[str, Any]] = field(default_factory=list)
     pathway_key: str | None = None
 
 
@@ -87,6 +108,7 @@ _COMMON = {
     "review_comments": ((list,), False),
 }
 _CONDITIONAL = {**_COMMON, "match": (_TEXT, False), "conditions": ((list,), False), "citations": ((list,), False)}
+_STATEMENT = {**_CONDITIONAL, "caution": (_TEXT, False), "caution_citations": ((list,), False)}
 SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "document": {
         "format": (_TEXT, True),
@@ -102,6 +124,9 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "title": (_TEXT, True),
         "summary": (_TEXT, False),
         "source_note": (_TEXT, False),
+        "content_date": (_TEXT, False),
+        "review_status": (_TEXT, False),
+        "review_comments": ((list,), False),
     },
     "reference": {
         **_COMMON,
@@ -118,22 +143,29 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     },
     "pathway": {**_CONDITIONAL, "title": (_TEXT, True), "summary": (_TEXT, False), "recommendations": ((list,), False)},
     "recommendation": {
-        **_CONDITIONAL,
+        **_STATEMENT,
         "section": (_TEXT, True),
         "text": (_TEXT, True),
         "plain_text": (_TEXT, False),
+        "tried_text": (_TEXT, False),
         "strength": (_TEXT, False),
         "certainty": (_TEXT, False),
         "treatments": ((list,), False),
     },
-    "pitfall": {**_CONDITIONAL, "text": (_TEXT, True), "plain_text": (_TEXT, False)},
+    "pitfall": {**_STATEMENT, "text": (_TEXT, True), "plain_text": (_TEXT, False)},
     "condition": {
         "question": (_TEXT, True),
         "operator": (_TEXT, True),
         "value": ((str, int, list, type(None)), False),
         "group": (_TEXT, False),
     },
-    "review_comment": {"author_name": (_TEXT, False), "body": (_TEXT, True)},
+    "review_comment": {
+        "author_name": (_TEXT, False),
+        "kind": (_TEXT, False),
+        "body": (_TEXT, True),
+        "open": ((bool,), False),
+        "resolution": (_TEXT, False),
+    },
     "scenario": {
         "key": (_TEXT, True),
         "title": (_TEXT, True),
@@ -145,9 +177,13 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     },
 }
 # JSON field -> model field, where they differ.
-_RENAMED = {"incomplete": "is_incomplete"}
+_RENAMED = {"incomplete": "is_incomplete", "open": "is_open"}
 # Fields that are structure, not model fields.
-_STRUCTURE = {"review_comments", "conditions", "citations", "recommendations"}
+_STRUCTURE = {"review_comments", "conditions", "citations", "caution_citations", "recommendations", "review_status"}
+# What a file may say of an item's review: approval is never loaded from a file.
+FILE_REVIEW_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED)
+# The edition header: fields of the edition itself; the others are its text (an item).
+_EDITION_FIELDS = {"number"}
 
 
 class _Reader:
@@ -212,15 +248,37 @@ class _Reader:
             parsed.append(rule)
         return parsed
 
-    def comments(self, rows: list[Any], where: str) -> list[dict[str, str]]:
+    def comments(self, rows: list[Any], where: str) -> list[dict[str, Any]]:
         out = []
         for index, row in enumerate(rows):
             row_where = f"{where}.review_comments[{index}]"
             values = self.fields(row, "review_comment", row_where)
             if values is not None:
-                self.model_fields(ReviewComment(**values), row_where, exclude={"item", "author"})
+                values = {_RENAMED.get(name, name): value for name, value in values.items()}
+                self.model_fields(ReviewComment(**values), row_where, exclude={"item", "scenario", "author"})
                 out.append(values)
         return out
+
+    def review_status(self, values: dict[str, Any], where: str) -> str:
+        status = values.get("review_status", ReviewStatus.SUBMITTED)
+        if status not in FILE_REVIEW_STATUSES:
+            self.problem(
+                f"{where}.review_status",
+                f"an edition file loads items as {' or '.join(FILE_REVIEW_STATUSES)}, not {status!r}: approval is "
+                "a reviewer's step in the admin, never part of a file",
+            )
+            return ReviewStatus.SUBMITTED
+        return status
+
+    def citations(self, values: dict[str, Any], where: str) -> list[tuple[str, str]]:
+        cited = []
+        for name, part in (("citations", CitationPart.STATEMENT), ("caution_citations", CitationPart.CAUTION)):
+            for index, key in enumerate(values.get(name, [])):
+                if isinstance(key, str):
+                    cited.append((key, part))
+                else:
+                    self.problem(f"{where}.{name}[{index}]", "expected a reference key (text)")
+        return cited
 
 
 def read_edition(document: Any) -> EditionDraft:
@@ -235,15 +293,35 @@ def read_edition(document: Any) -> EditionDraft:
         reader.problem("file.format_version", f"this version reads format_version {FORMAT_VERSION}")
 
     edition = Edition()
+    items: list[ItemDraft] = []
     edition_fields = reader.fields(top.get("edition", {}), "edition", "edition")
     if edition_fields is not None:
-        for name, value in edition_fields.items():
-            setattr(edition, name, value)
-        reader.model_fields(edition, "edition", exclude={"status", "published_at"})
+        edition.number = edition_fields.get("number")
+        reader.model_fields(edition, "edition", exclude={"status", "published_at", "base", "revision"})
         if "number" in edition_fields and Edition.objects.filter(number=edition_fields["number"]).exists():
             reader.problem("edition.number", f"edition {edition_fields['number']} already exists")
-
-    items: list[ItemDraft] = []
+        text = EditionText(
+            key=EDITION_TEXT_KEY,
+            review_status=reader.review_status(edition_fields, "edition"),
+            **{
+                name: value
+                for name, value in edition_fields.items()
+                if name not in _EDITION_FIELDS | _STRUCTURE and name != "content_date"
+            },
+        )
+        if "content_date" in edition_fields:
+            try:
+                text.content_date = date.fromisoformat(edition_fields["content_date"])
+            except ValueError:
+                reader.problem("edition.content_date", "expected a date as YYYY-MM-DD")
+        reader.model_fields(text, "edition", exclude={"edition", "editionitem_ptr"})
+        items.append(
+            ItemDraft(
+                instance=text,
+                path="edition",
+                comments=reader.comments(edition_fields.get("review_comments", []), "edition"),
+            )
+        )
 
     def read_item(record: Any, spec: str, model, where_prefix: str, order: int) -> ItemDraft | None:
         key = record.get("key") if isinstance(record, dict) else None
@@ -251,22 +329,16 @@ def read_edition(document: Any) -> EditionDraft:
         values = reader.fields(record, spec, where)
         if values is None:
             return None
-        instance = model(order=order * ORDER_STEP)
+        instance = model(order=order * ORDER_STEP, review_status=reader.review_status(values, where))
         for name, value in values.items():
             if name not in _STRUCTURE:
                 setattr(instance, _RENAMED.get(name, name), value)
         reader.model_fields(instance, where, exclude={"edition", "pathway", "editionitem_ptr"})
-        citations = []
-        for index, cited in enumerate(values.get("citations", [])):
-            if isinstance(cited, str):
-                citations.append(cited)
-            else:
-                reader.problem(f"{where}.citations[{index}]", "expected a reference key (text)")
         draft = ItemDraft(
             instance=instance,
             path=where,
             conditions=reader.conditions(values.get("conditions", []), where),
-            citations=citations,
+            citations=reader.citations(values, where),
             comments=reader.comments(values.get("review_comments", []), where),
         )
         items.append(draft)
@@ -304,12 +376,11 @@ def _read_scenarios(reader: _Reader, records: list[Any], items: list[ItemDraft])
         values = reader.fields(record, "scenario", where)
         if values is None:
             continue
-        scenario = Scenario(order=(index + 1) * ORDER_STEP, **values)
+        scenario = Scenario(order=(index + 1) * ORDER_STEP, review_status=ReviewStatus.SUBMITTED, **values)
+        # Checked against the file's items; one that must not show may be absent: then it cannot show.
+        must_not_show = values.get("must_not_show")
+        scenario.known_keys = known | (set(must_not_show) if isinstance(must_not_show, list) else set())
         reader.model_fields(scenario, where, exclude={"changed_by"})
-        # An item that must not show may be absent from the file: then it cannot show.
-        for name, message in scenario.unknown_keys(known).items():
-            if name == "must_show":
-                reader.problem(f"{where}.{name}", message)
         if scenario.key in seen:
             reader.problem(f"{where}.key", "duplicate scenario key")
         seen.add(scenario.key)
@@ -327,13 +398,21 @@ def _check_cross_references(reader: _Reader, items: list[ItemDraft]) -> None:
             seen[key] = item.path
     reference_keys = {item.instance.key for item in items if isinstance(item.instance, Reference)}
     for item in items:
-        for index, cited in enumerate(item.citations):
-            if not isinstance(cited, str) or cited not in reference_keys:
-                reader.problem(f"{item.path}.citations[{index}]", f"no reference with key {cited!r}")
+        positions: dict[str, int] = {}
+        for cited, part in item.citations:
+            name = "citations" if part == CitationPart.STATEMENT else "caution_citations"
+            index = positions[name] = positions.get(name, -1) + 1
+            if cited not in reference_keys:
+                reader.problem(f"{item.path}.{name}[{index}]", f"no reference with key {cited!r}")
         if len(set(item.citations)) != len(item.citations):
             reader.problem(f"{item.path}.citations", "a reference is cited twice")
-        if isinstance(item.instance, (Recommendation, Pitfall)) and not item.citations:
+        statement_citations = [key for key, part in item.citations if part == CitationPart.STATEMENT]
+        if isinstance(item.instance, (Recommendation, Pitfall)) and not statement_citations:
             reader.problem(f"{item.path}.citations", "every statement must cite at least one reference")
+        if isinstance(item.instance, (Recommendation, Pitfall)):
+            has_caution_sources = any(part == CitationPart.CAUTION for _, part in item.citations)
+            if item.instance.caution.strip() and not has_caution_sources:
+                reader.problem(f"{item.path}.caution_citations", "a caution cites the sources it rests on")
 
 
 def describe_problems(error: EditionFileError) -> str:
@@ -365,6 +444,22 @@ def _condition_record(condition: Condition) -> dict[str, Any]:
     return record
 
 
+def _comment_record(comment: ReviewComment) -> dict[str, Any]:
+    # An account's name, not the account: accounts do not travel with the file.
+    record: dict[str, Any] = {
+        "author_name": comment.byline if comment.author_id else comment.author_name,
+        "kind": comment.kind,
+        "body": comment.body,
+    }
+    if not comment.is_open:
+        record.update({"open": False, "resolution": comment.resolution})
+    return record
+
+
+def _file_status(item) -> str:
+    return ReviewStatus.DRAFT if item.review_status == ReviewStatus.DRAFT else ReviewStatus.SUBMITTED
+
+
 def _item_record(item, spec_name: str) -> dict[str, Any]:
     """One item with the fields its spec names, in the spec's order, and the rows under it."""
     spec = SPECS[spec_name]
@@ -372,26 +467,26 @@ def _item_record(item, spec_name: str) -> dict[str, Any]:
     for name in spec:
         if name not in _STRUCTURE:
             record[name] = getattr(item, _RENAMED.get(name, name))
+    record["review_status"] = _file_status(item)
     if "conditions" in spec:
         record["conditions"] = [_condition_record(condition) for condition in item.conditions.all()]
-    if "citations" in spec:
-        record["citations"] = [citation.reference.key for citation in item.citations.all()]
-    record["review_comments"] = [
-        # An account's name, not the account: accounts do not travel with the file.
-        {"author_name": comment.byline if comment.author_id else comment.author_name, "body": comment.body}
-        for comment in item.review_comments.all()
-    ]
+    for name, part in (("citations", CitationPart.STATEMENT), ("caution_citations", CitationPart.CAUTION)):
+        if name in spec:
+            record[name] = [citation.reference.key for citation in item.citations.all() if citation.part == part]
+    record["review_comments"] = [_comment_record(comment) for comment in item.review_comments.all()]
     return record
 
 
 def _items(model, edition: Edition):
-    """The edition's items of one kind, in editorial order, with their rows fetched in bulk."""
+    """The edition's items of one kind (those not marked removed), in editorial order, rows fetched in bulk."""
     return (
-        model.objects.filter(edition=edition)
+        model.objects.filter(edition=edition, is_removed=False)
         .order_by("order", "key")
         .prefetch_related(
             Prefetch("conditions", queryset=Condition.objects.order_by("order", "pk")),
-            Prefetch("citations", queryset=Citation.objects.select_related("reference").order_by("order", "pk")),
+            Prefetch(
+                "citations", queryset=Citation.objects.select_related("reference").order_by("part", "order", "pk")
+            ),
             Prefetch("review_comments", queryset=ReviewComment.objects.select_related("author")),
         )
     )
@@ -441,7 +536,13 @@ def edition_document(edition: Edition) -> dict[str, Any]:
     Items come in editorial order (their ``order`` becomes their place in the file); the
     edition's status is not part of the file, which ``load_edition --publish`` decides.
     """
-    header = {name: getattr(edition, name) for name in SPECS["edition"]}
+    text = edition.text
+    header: dict[str, Any] = {"number": edition.number, "title": text.title, "summary": text.summary}
+    header["source_note"] = text.source_note
+    if text.content_date:
+        header["content_date"] = text.content_date.isoformat()
+    header["review_status"] = _file_status(text)
+    header["review_comments"] = [_comment_record(comment) for comment in text.review_comments.all()]
     document: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION, "edition": header}
     for name, write in _SECTIONS:
         document[name] = write(edition)

@@ -5,6 +5,11 @@ compiled and Markdown rendered once. Cached per process by (edition, revision): 
 revision moves on with every change to an edition or its items (review status
 included), so a cached snapshot is never stale, and a published edition, which no
 longer changes, is built once per process.
+
+Items marked for removal are not part of the content. A row that cannot be read (a
+condition outside the questions, written to the database behind the application's back)
+never breaks a page: its item applies to no one, and the snapshot lists the problem,
+which blocks publication until it is mended.
 """
 
 from __future__ import annotations
@@ -14,11 +19,22 @@ from functools import lru_cache
 
 from django.db.models import F
 
-from bme_wizard.pathway.conditions import Match, Rule
-from bme_wizard.pathway.plan import EditionSnapshot, PathwayEntry, ReferenceEntry, StatementEntry
+from bme_wizard.pathway.conditions import ConditionError, Match, Rule
+from bme_wizard.pathway.plan import EditionSnapshot, EditionTextEntry, PathwayEntry, ReferenceEntry, StatementEntry
 
 from .markdown import render_markdown
-from .models import Citation, Condition, Edition, Pathway, Pitfall, Recommendation, Reference, Section
+from .models import (
+    Citation,
+    CitationPart,
+    Condition,
+    Edition,
+    EditionText,
+    Pathway,
+    Pitfall,
+    Recommendation,
+    Reference,
+    Section,
+)
 
 
 def edition_snapshot(edition: Edition) -> EditionSnapshot:
@@ -38,19 +54,34 @@ def clear_snapshot_cache() -> None:
 
 
 def build_snapshot(edition: Edition) -> EditionSnapshot:
+    problems: list[str] = []
     conditions = defaultdict(list)
-    for condition in Condition.objects.filter(item__edition=edition).order_by("item_id", "order", "pk"):
-        conditions[condition.item_id].append(condition.as_rule())
-    citations = defaultdict(list)
-    for item_id, reference_id in (
-        Citation.objects.filter(item__edition=edition)
+    invalid: set[int] = set()
+    for condition in (
+        Condition.objects.filter(item__edition=edition, item__is_removed=False)
+        .select_related("item")
         .order_by("item_id", "order", "pk")
-        .values_list("item_id", "reference_id")
     ):
-        citations[item_id].append(reference_id)
+        try:
+            conditions[condition.item_id].append(condition.as_rule())
+        except ConditionError as error:
+            invalid.add(condition.item_id)
+            problems.append(f"{condition.item.key}: a condition is not valid ({error.field}: {error.message})")
+    citations: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for item_id, reference_id, part in (
+        Citation.objects.filter(item__edition=edition, item__is_removed=False)
+        .order_by("item_id", "part", "order", "pk")
+        .values_list("item_id", "reference_id", "part")
+    ):
+        citations[item_id, part].append(reference_id)
 
     def rule(item) -> Rule:
+        if item.pk in invalid:
+            return Rule.never()
         return Rule.of(Match(item.match), conditions.get(item.pk, ()))
+
+    def cited(item, part: str = CitationPart.STATEMENT) -> tuple[int, ...]:
+        return tuple(citations.get((item.pk, part), ()))
 
     def statement(item, kind: str, **extra) -> StatementEntry:
         return StatementEntry(
@@ -63,10 +94,14 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
             plain_html=str(render_markdown(item.plain_text)),
             review_status=item.review_status,
             rule=rule(item),
-            citations=tuple(citations.get(item.pk, ())),
+            citations=cited(item),
+            caution=item.caution,
+            caution_html=str(render_markdown(item.caution)),
+            caution_citations=cited(item, CitationPart.CAUTION),
             **extra,
         )
 
+    live = {"edition": edition, "is_removed": False}
     pathways = tuple(
         PathwayEntry(
             id=pathway.pk,
@@ -76,9 +111,9 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
             summary_html=str(render_markdown(pathway.summary)),
             review_status=pathway.review_status,
             rule=rule(pathway),
-            citations=tuple(citations.get(pathway.pk, ())),
+            citations=cited(pathway),
         )
-        for pathway in Pathway.objects.filter(edition=edition).order_by("order", "key")
+        for pathway in Pathway.objects.filter(**live).order_by("order", "key")
     )
     recommendations = tuple(
         statement(
@@ -90,13 +125,11 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
             certainty=item.certainty,
             treatments=tuple(item.treatments or ()),
         )
-        for item in Recommendation.objects.filter(edition=edition)
+        for item in Recommendation.objects.filter(**live)
         .annotate(pathway_key=F("pathway__key"))
         .order_by("pathway__order", "pathway__key", "order", "key")
     )
-    pitfalls = tuple(
-        statement(item, "pitfall") for item in Pitfall.objects.filter(edition=edition).order_by("order", "key")
-    )
+    pitfalls = tuple(statement(item, "pitfall") for item in Pitfall.objects.filter(**live).order_by("order", "key"))
     references = {
         reference.pk: ReferenceEntry(
             id=reference.pk,
@@ -106,12 +139,17 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
             is_incomplete=reference.is_incomplete,
             review_status=reference.review_status,
         )
-        for reference in Reference.objects.filter(edition=edition)
+        for reference in Reference.objects.filter(**live)
     }
+    text = EditionText.objects.filter(edition=edition).first()
+    if text is None:
+        problems.append("the edition has no text (title, summary, source note)")
+    content_date = text.content_date if text is not None else None
+    last_updated = content_date or (edition.published_at.date() if edition.published_at else None)
     return EditionSnapshot(
         id=edition.pk,
         number=edition.number,
-        title=edition.title,
+        title=text.title if text else "",
         status=edition.status,
         updated_at=edition.updated_at.isoformat(),
         sections=tuple(Section.choices),
@@ -119,4 +157,19 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
         recommendations=recommendations,
         pitfalls=pitfalls,
         references=references,
+        text=EditionTextEntry(
+            id=text.pk,
+            key=text.key,
+            title=text.title,
+            summary=text.summary,
+            source_note=text.source_note,
+            source_note_html=str(render_markdown(text.source_note)),
+            review_status=text.review_status,
+        )
+        if text
+        else None,
+        last_updated=last_updated.isoformat() if last_updated else "",
+        publication_note=edition.publication_note,
+        publication_note_html=str(render_markdown(edition.publication_note)),
+        problems=tuple(problems),
     )

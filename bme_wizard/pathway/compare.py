@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .answers import AnswersError, clean_answers, is_asked
-from .plan import EditionSnapshot, PathwayEntry, Plan, Planned, ReferenceEntry, StatementEntry
+from .plan import EditionSnapshot, EditionTextEntry, PathwayEntry, Plan, Planned, ReferenceEntry, StatementEntry
 from .vocabulary import QUESTIONS, TREATMENTS
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
@@ -100,7 +100,7 @@ class FieldChange:
 class ItemChange:
     """An item added, removed or changed; ``old``/``new`` are None for an added/removed item."""
 
-    kind: str  # pathway, recommendation, pitfall, reference
+    kind: str  # editiontext, pathway, recommendation, pitfall, reference
     key: str
     change: str  # added, removed, changed
     title: str  # a short name for the item (a pathway's title, a statement's text)
@@ -111,7 +111,7 @@ class ItemChange:
 
 @dataclass(frozen=True)
 class KindDiff:
-    kind: str  # pathway, recommendation, pitfall, reference
+    kind: str  # editiontext, pathway, recommendation, pitfall, reference
     label: str  # plural, for headings
     added: tuple[ItemChange, ...]
     removed: tuple[ItemChange, ...]
@@ -191,6 +191,16 @@ def _rule(old, new) -> FieldChange | None:
     )
 
 
+def _text_fields(
+    old: EditionTextEntry, new: EditionTextEntry, was: _Context, now: _Context
+) -> list[FieldChange | None]:
+    return [
+        _text("Title", old.title, new.title),
+        _text("Summary", old.summary, new.summary),
+        _text("Source note", old.source_note, new.source_note),
+    ]
+
+
 def _pathway_fields(old: PathwayEntry, new: PathwayEntry, was: _Context, now: _Context) -> list[FieldChange | None]:
     return [
         _text("Title", old.title, new.title),
@@ -253,7 +263,7 @@ def _reference_fields(
     ]
 
 
-def _pathway_title(entry: PathwayEntry) -> str:
+def _pathway_title(entry: PathwayEntry | EditionTextEntry) -> str:
     return entry.title
 
 
@@ -304,10 +314,14 @@ def compare_editions(old: EditionSnapshot, new: EditionSnapshot, *, labels: Labe
     def references(snapshot: EditionSnapshot) -> list[ReferenceEntry]:
         return sorted(snapshot.references.values(), key=lambda reference: reference.key)
 
+    def text(snapshot: EditionSnapshot) -> list[EditionTextEntry]:
+        return [snapshot.text] if snapshot.text is not None else []
+
     return EditionDiff(
         old,
         new,
         (
+            _compare_kind("editiontext", "Edition text", text(old), text(new), _text_fields, _pathway_title, was, now),
             _compare_kind("pathway", "Pathways", old.pathways, new.pathways, _pathway_fields, _pathway_title, was, now),
             _compare_kind(
                 "recommendation",

@@ -286,6 +286,13 @@ class Rule:
     # When every row must hold (match "all", no groups), the outcome is one of two fixed values.
     _all_of: tuple[Predicate, ...] | None = field(default=None, compare=False, repr=False)
     _all_held: Outcome = field(default=_ALWAYS, compare=False, repr=False)
+    # A rule whose rows could not be read (a bad row in the database): it never holds.
+    invalid: bool = False
+
+    @classmethod
+    def never(cls) -> Rule:
+        """The rule of an item whose conditions are not valid: it applies to no patient until they are mended."""
+        return cls(Match.ALL, (), (), (), _NEVER, invalid=True)
 
     @classmethod
     def of(cls, match: Match | str, conditions: Sequence[Condition]) -> Rule:
@@ -322,6 +329,8 @@ class Rule:
         return Outcome(True, tuple(because))
 
     def describe(self) -> str:
+        if self.invalid:
+            return "never: a condition is not valid"
         return describe_conditions(self.match, self.conditions)
 
 

@@ -20,8 +20,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .conditions import Condition, Rule
-
-APPROVED = "approved"
+from .review import ReviewStatus, clinician_stage
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,23 @@ class StatementEntry:
     strength: str | None = None
     certainty: str | None = None
     treatments: tuple[str, ...] = ()
+    # A short clinician-facing caution while the statement's evidence is in doubt, with its own sources.
+    caution: str = ""
+    caution_html: str = ""
+    caution_citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class EditionTextEntry:
+    """The edition's own text: what clinicians read of it is its title and where its content comes from."""
+
+    id: int
+    key: str
+    title: str
+    summary: str
+    source_note: str
+    source_note_html: str
+    review_status: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,16 @@ class EditionSnapshot:
     recommendations: tuple[StatementEntry, ...]  # editorial order
     pitfalls: tuple[StatementEntry, ...]
     references: Mapping[int, ReferenceEntry]
+    # The edition's own text (title, summary, source note), reviewed like its items.
+    text: EditionTextEntry | None = None
+    # When its content was last updated: its source's date, or its publication date (ISO 8601);
+    # empty for a draft that has neither.
+    last_updated: str = ""
+    publication_note: str = ""
+    publication_note_html: str = ""
+    # Rows that could not be read (e.g. written to the database behind the application's back): their
+    # items apply to no one, and publishing is refused until they are mended.
+    problems: tuple[str, ...] = ()
     # For build_plan's inner loops: each entry paired with its rule's bound outcome method.
     _by_pathway: Mapping[str, tuple[tuple[StatementEntry, Callable], ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -113,6 +139,7 @@ class Planned(NamedTuple):
     because: tuple[Condition, ...]
     citation_numbers: tuple[int, ...]
     tried: tuple[str, ...] = ()  # the statement's treatments already among treatments_tried
+    caution_numbers: tuple[int, ...] = ()  # the reference numbers of its caution's sources
 
     @property
     def why(self) -> tuple[str, ...]:
@@ -147,14 +174,14 @@ class Plan:
         return tuple(item for section in self.sections for item in section.items)
 
     @property
-    def review_stage(self) -> str:
-        """Where what is shown stands, by its least advanced item: submitted, under_review or approved."""
-        return _review_stage([*self.pathways, *self.recommendations, *self.pitfalls], self.references)
+    def review_stage(self) -> ReviewStatus:
+        """Where what is shown stands, by its least advanced item: submitted, under review or approved."""
+        return _review_stage(self.edition, [*self.pathways, *self.recommendations, *self.pitfalls], self.references)
 
     @property
     def pending_review(self) -> bool:
         """True when anything shown has not yet been approved by the medical advisory board."""
-        return self.review_stage != APPROVED
+        return self.review_stage != ReviewStatus.APPROVED
 
 
 class _Numbering:
@@ -164,18 +191,24 @@ class _Numbering:
         self.numbers: dict[int, int] = {}
         self.tried_all = tried_all
 
-    def place(self, entry: PathwayEntry | StatementEntry, because: tuple[Condition, ...] = ()) -> Planned:
+    def _number(self, ref_ids: tuple[int, ...]) -> tuple[int, ...]:
         numbers = self.numbers
-        citation_numbers = []
-        for ref_id in entry.citations:
+        placed = []
+        for ref_id in ref_ids:
             number = numbers.get(ref_id)
             if number is None:
                 number = numbers[ref_id] = len(numbers) + 1
-            citation_numbers.append(number)
+            placed.append(number)
+        return tuple(placed)
+
+    def place(self, entry: PathwayEntry | StatementEntry, because: tuple[Condition, ...] = ()) -> Planned:
+        citation_numbers = self._number(entry.citations)
+        caution_citations = getattr(entry, "caution_citations", ())
+        caution_numbers = self._number(caution_citations) if caution_citations else ()
         tried_all = self.tried_all
         treatments = getattr(entry, "treatments", ()) if tried_all else ()
         tried = tuple(treatment for treatment in treatments if treatment in tried_all) if treatments else ()
-        return Planned(entry, because, tuple(citation_numbers), tried)
+        return Planned(entry, because, citation_numbers, tried, caution_numbers)
 
     def references(self, snapshot: EditionSnapshot) -> tuple[NumberedReference, ...]:
         ordered = sorted(self.numbers.items(), key=lambda pair: pair[1])
@@ -188,13 +221,15 @@ def _describe(condition: Condition) -> str:
     return condition.describe()
 
 
-def _review_stage(items: list[Planned], references: tuple[NumberedReference, ...]) -> str:
-    statuses = {item.entry.review_status for item in items} | {ref.entry.review_status for ref in references}
-    if statuses <= {APPROVED}:
-        return APPROVED
-    if statuses <= {APPROVED, "under_review"}:
-        return "under_review"
-    return "submitted"
+def _review_stage(
+    snapshot: EditionSnapshot, items: list[Planned], references: tuple[NumberedReference, ...]
+) -> ReviewStatus:
+    """The stage of what a page shows: its statements, their references and the edition's own text."""
+    statuses = [item.entry.review_status for item in items]
+    statuses += [ref.entry.review_status for ref in references]
+    if snapshot.text is not None:
+        statuses.append(snapshot.text.review_status)
+    return clinician_stage(statuses)
 
 
 def _merge(first: tuple[Condition, ...], second: tuple[Condition, ...]) -> tuple[Condition, ...]:
@@ -269,8 +304,10 @@ class Outline:
     @property
     def pending_review(self) -> bool:
         statements = [r for p in self.pathways for r in p.recommendations]
-        stage = _review_stage([*(p.pathway for p in self.pathways), *statements, *self.pitfalls], self.references)
-        return stage != APPROVED
+        stage = _review_stage(
+            self.edition, [*(p.pathway for p in self.pathways), *statements, *self.pitfalls], self.references
+        )
+        return stage != ReviewStatus.APPROVED
 
 
 def outline(snapshot: EditionSnapshot) -> Outline:

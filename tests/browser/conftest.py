@@ -63,7 +63,7 @@ def editorial_roles(db):
 
     from django.contrib.auth.models import Group, Permission
 
-    roles = import_module("bme_wizard.content.migrations.0006_review_roles").ROLES
+    roles = import_module("bme_wizard.content.migrations.0008_roles_for_edition_text").ROLES
     for name, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(Permission.objects.filter(content_type__app_label="content", codename__in=codenames))

@@ -7,16 +7,26 @@ statement's own HTML was rendered from Markdown and sanitized when the snapshot 
 built. What does not depend on the patient is built once per snapshot entry.
 """
 
+from datetime import date
 from functools import lru_cache
 from html import escape
 
 from django import template
+from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 
-from bme_wizard.content.templatetags.content_labels import label
+from bme_wizard.content.models import label
 from bme_wizard.pathway.plan import Planned, StatementEntry
 
 register = template.Library()
+
+
+@register.filter
+def iso_date(value: str) -> str:
+    """An ISO 8601 date (as snapshots carry them) as clinicians read it: "4 November 2025"."""
+    if not value:
+        return ""
+    return dateformat.format(date.fromisoformat(value[:10]), "j F Y")
 
 
 def _citation_links(numbers) -> str:

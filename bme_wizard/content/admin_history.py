@@ -1,0 +1,84 @@
+"""The History page of content, readable by an editor.
+
+django-simple-history keeps a record of every change. Its own page lists changed fields
+with values cut short, conditions and citations not at all (they are rows of their own),
+and users by id. This page shows, for each change: who (by name, or "a deleted account"),
+when, why (the operation's reason), and every field that changed, in full, with the words
+added and removed marked, including the item's conditions and citations in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bme_wizard.pathway.compare import Chunk, word_diff
+
+from .models import DELETED_ACCOUNT, person_name
+from .models.history import ItemHistory
+
+# Bookkeeping, not content: never listed as a change.
+_NOT_SHOWN = {"id", "editionitem_ptr_id", "version", "updated_at", "created_at", "approved_content"}
+_ROWS = (("conditions_text", "Applies when"), ("citations_text", "Citations"))
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    label: str
+    old: str
+    new: str
+    chunks: tuple[Chunk, ...]
+
+
+def _shown(record, field) -> str:
+    value = getattr(record, field.attname)
+    if field.is_relation:
+        if value is None:
+            return "–"
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else f"(no longer exists, id {value})"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return "" if value is None else str(value)
+
+
+def record_changes(newer, older) -> list[HistoryChange]:
+    """What ``newer`` changed relative to ``older`` (two historical records of one object), in full."""
+    changes = []
+    for field in type(newer)._meta.concrete_fields:
+        if field.attname in _NOT_SHOWN or field.name.startswith("history_") or field.name in dict(_ROWS):
+            continue
+        old, new = _shown(older, field), _shown(newer, field)
+        if old != new:
+            label = str(field.verbose_name).capitalize()
+            changes.append(HistoryChange(label, old, new, word_diff(old, new)))
+    if isinstance(newer, ItemHistory):
+        for name, label in _ROWS:
+            old, new = getattr(older, name), getattr(newer, name)
+            if old != new:
+                changes.append(HistoryChange(label, old or "none", new or "none", word_diff(old, new)))
+    return changes
+
+
+def who(record) -> str:
+    """The person behind a change: their name; "a deleted account"; or that no account made it."""
+    if record.history_user_id is None:
+        return "no account (an edition file or a command)"
+    user = record.history_user
+    return person_name(user) if user is not None else DELETED_ACCOUNT
+
+
+class ReadableHistory:
+    """Admin mixin: the History page in full, for every content model."""
+
+    object_history_list_template = "admin/content/history_list.html"
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        records = list(historical_records)
+        for index, record in enumerate(records):
+            older = records[index + 1] if index + 1 < len(records) else None
+            record.readable_changes = record_changes(record, older) if older is not None else []
+            record.who = who(record)
