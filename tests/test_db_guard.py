@@ -16,12 +16,14 @@ from bme_wizard.content.models import (
     Edition,
     EditionItem,
     EditionStatus,
+    EditionText,
     FrozenWhenPublished,
     Recommendation,
     Reference,
     ReviewStatus,
 )
-from tests.conftest import publish_without_checks
+from bme_wizard.content.services import edition_import
+from tests.conftest import publish_without_checks, small_edition_document
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +122,13 @@ class TestPublishedContentIsRefused:
             Citation._base_manager.filter(pk=citation.pk).update(reference=uncited)
         assert Citation.objects.get(pk=citation.pk).reference_id == citation.reference_id
 
-    def test_the_editions_number_and_title(self, first_edition):
+    def test_the_editions_number_note_and_text(self, first_edition):
         with refused():
             sql("UPDATE content_edition SET number = %s WHERE id = %s", 7, first_edition.pk)
         with refused():
-            Edition._base_manager.filter(pk=first_edition.pk).update(title="Renamed")
+            Edition._base_manager.filter(pk=first_edition.pk).update(publication_note="Rewritten")
+        with refused():
+            EditionText._base_manager.filter(edition=first_edition).update(title="Renamed")
         stored = Edition.objects.get(pk=first_edition.pk)
         assert (stored.number, stored.title) == (first_edition.number, first_edition.title)
 
@@ -185,7 +189,7 @@ class TestWhatMayStillChange:
 
     def test_values_rewritten_unchanged(self, recommendation):
         # Django's save() writes every column: only a changed value counts.
-        recommendation.review_status = ReviewStatus.UNDER_REVIEW
+        recommendation.start_review()
         recommendation.save()
         Recommendation._base_manager.filter(pk=recommendation.pk).update(text=recommendation.text)
         assert Recommendation.objects.get(pk=recommendation.pk).review_status == ReviewStatus.UNDER_REVIEW
@@ -236,7 +240,7 @@ class TestDraftContent:
         Condition._base_manager.filter(pk=condition.pk).update(value="knee")
         citation = Citation.objects.get(item=recommendation)
         sql('UPDATE content_citation SET "order" = 3 WHERE id = %s', citation.pk)
-        sql("UPDATE content_edition SET number = 51, title = 'Renamed' WHERE id = %s", draft_edition.pk)
+        sql("UPDATE content_edition SET number = 51, publication_note = 'Draft note' WHERE id = %s", draft_edition.pk)
         sql("DELETE FROM content_citation WHERE id = %s", citation.pk)
         Citation._base_manager.bulk_create([Citation(item=recommendation, reference=reference)])
         stored = Recommendation.objects.get(pk=recommendation.pk)
@@ -252,7 +256,7 @@ class TestDraftContent:
     def test_a_draft_edition_may_be_deleted_but_not_once_published(self, draft_edition):
         Edition._base_manager.filter(pk=draft_edition.pk).delete()
         assert not Recommendation.objects.exists()
-        edition = Edition.objects.create(number=60, title="Published")
+        edition = edition_import(document=small_edition_document(number=60, title="Published"))
         publish_without_checks(edition)
         with refused():
             Edition._base_manager.filter(pk=edition.pk).delete()
