@@ -77,6 +77,19 @@ class TestPlan:
         conservative = next(r for r in plan["recommendations"] if r["key"] == "tbme-conservative")
         assert (conservative["tried"], conservative["tried_treatments"]) == (True, ["nsaids"])
 
+    def test_statements_whose_treatments_were_all_tried_are_listed_apart(self, client, first_edition, conforms):
+        both = answers(context="transient_bme", treatments_tried=["nsaids", "protected_weight_bearing"])
+        plan = conforms(post(client, {"answers": both}))
+        assert "tbme-conservative" not in [r["key"] for r in plan["recommendations"]]
+        [tried] = [r for r in plan["already_tried"] if r["key"] == "tbme-conservative"]
+        assert (tried["tried"], tried["tried_treatments"]) == (True, ["nsaids", "protected_weight_bearing"])
+        assert tried["tried_text"] == ""  # the first edition has no wording of its own for it
+        assert tried["section"] == "first_line" and tried["citations"]
+        # Only NSAIDs tried: still advice, naming what was tried.
+        plan = conforms(post(client, {"answers": answers(context="transient_bme", treatments_tried=["nsaids"])}))
+        assert plan["already_tried"] == []
+        assert "tbme-conservative" in [r["key"] for r in plan["recommendations"]]
+
     def test_answers_to_questions_not_asked_are_ignored(self, client, first_edition, conforms):
         plan = conforms(post(client, {"answers": answers(mri_done="no", site="elbow", ramris_bme=99)}))
         assert "site" not in plan["answers"]

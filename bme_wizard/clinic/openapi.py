@@ -179,8 +179,18 @@ def _plan() -> dict[str, Any]:
         },
         "recommendations": {
             "type": "array",
-            "description": "In plan order: by section, then editorial order.",
+            "description": "What the plan advises, in plan order: by section, then editorial order. A statement "
+            "all of whose treatments were already tried is not here but in already_tried; one with only some of "
+            "them tried is here, and names them in tried_treatments.",
             "items": {"$ref": REF + "Recommendation"},
+        },
+        "already_tried": {
+            "type": "array",
+            "description": "Statements every one of whose treatments is among the answers' treatments_tried, in "
+            "the order they would have had among the recommendations: shown as tried, not advised again. Show "
+            "tried_text where it is given; otherwise the treatments as tried, and the statement's text only as "
+            "what was previously advised. A statement that names no treatment is never here.",
+            "items": {"$ref": REF + "AlreadyTried"},
         },
         "pitfalls": {"type": "array", "items": {"$ref": REF + "Pitfall"}},
         "references": {
@@ -198,17 +208,33 @@ def _plan() -> dict[str, Any]:
             ),
         },
     }
+    recommendation = {
+        "pathway": {"type": "string"},
+        "section": _choices(Section.choices),
+        "strength": _choices(Strength.choices),
+        "certainty": _choices(Certainty.choices),
+        "treatments": treatments,
+        "tried": {"type": "boolean", "description": "One of its treatments has already been tried."},
+        "tried_treatments": {**treatments, "description": "Its treatments that are among treatments_tried."},
+    }
     schemas = {
         "Plan": _object(properties),
-        "Recommendation": _statement(
+        "Recommendation": _statement(recommendation),
+        "AlreadyTried": _statement(
             {
-                "pathway": {"type": "string"},
-                "section": _choices(Section.choices),
-                "strength": _choices(Strength.choices),
-                "certainty": _choices(Certainty.choices),
-                "treatments": treatments,
-                "tried": {"type": "boolean", "description": "One of its treatments has already been tried."},
-                "tried_treatments": treatments,
+                **recommendation,
+                "treatments": {**treatments, "minItems": 1},
+                "tried": {"type": "boolean", "const": True, "description": "Always true here."},
+                "tried_treatments": {
+                    **treatments,
+                    "minItems": 1,
+                    "description": "Its treatments, every one among treatments_tried.",
+                },
+                "tried_text": {
+                    "type": "string",
+                    "description": "Markdown, for clinicians: the edition's own wording for this statement once its "
+                    "treatments have been tried. Empty when the edition has none.",
+                },
             }
         ),
         "Pitfall": _statement({}),
@@ -257,7 +283,8 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": {
-                            "description": "The plan: pathways, recommendations, pitfalls and numbered references.",
+                            "description": "The plan: pathways, recommendations, the statements already tried, "
+                            "pitfalls and numbered references.",
                             "content": {"application/json": {"schema": {"$ref": REF + "Plan"}}},
                         },
                         **error_responses,

@@ -53,8 +53,8 @@ class ScenarioOutcome:
 
 
 def shown_keys(plan: Plan) -> set[str]:
-    """The keys of every pathway, statement and pitfall a plan shows."""
-    return {item.entry.key for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls)}
+    """The keys of every pathway, statement and pitfall a plan shows, statements shown as already tried included."""
+    return {item.entry.key for item in plan.shown}
 
 
 def edition_keys(snapshot: EditionSnapshot) -> set[str]:
