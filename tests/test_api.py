@@ -142,6 +142,26 @@ class TestBadInput:
         assert field in errors, errors
         assert fragment in " ".join(errors[field])
 
+    @pytest.mark.parametrize(
+        ("change", "fields"),
+        [
+            ({"symptom_weeks": 4, "conservative_weeks": 10}, {"conservative_weeks": "Weeks of symptoms"}),
+            ({"dce_pattern": "rim", "sequences": ["stir", "t1"]}, {"dce_pattern": "Sequences acquired"}),
+        ],
+    )
+    def test_answers_that_contradict_each_other_are_a_400_naming_both(
+        self, client, first_edition, conforms, change, fields
+    ):
+        response = post(client, {"answers": answers(**change)})
+        assert response.status_code == 400
+        errors = conforms(response)["errors"]
+        first, second = sorted(change, key=lambda key: key not in fields)
+        assert set(errors) == {f"answers.{first}", f"answers.{second}"}
+        from bme_wizard.pathway.vocabulary import QUESTIONS
+
+        assert f"“{fields[first]}”" in errors[f"answers.{first}"][0]
+        assert f"“{QUESTIONS[first].label}”" in errors[f"answers.{second}"][0]
+
     def test_deeply_nested_json_under_the_size_limit_is_refused(self, client, first_edition, conforms):
         response = post(client, "[" * 30_000 + "]" * 30_000)
         assert response.status_code == 400
@@ -228,3 +248,9 @@ class TestOpenAPI:
         assert validator.is_valid(answers(mri_done="no", site="elbow", sequences=[], ramris_bme=999))
         assert not validator.is_valid(answers(site="hand_wrist", ramris_bme=999))
         assert validator.is_valid(answers(mri_done="no", site="hand_wrist", ramris_bme=999))
+        # A DCE pattern needs the DCE sequence, as the API says; when the MRI questions are not asked, not.
+        assert not validator.is_valid(answers(dce_pattern="spot", sequences=["stir"]))
+        assert validator.is_valid(answers(dce_pattern="spot", sequences=["stir", "dce"]))
+        assert validator.is_valid(answers(mri_done="no", dce_pattern="spot", sequences=["stir"]))
+        description = openapi["components"]["schemas"]["Answers"]["description"]
+        assert "conservative_weeks must not be more than symptom_weeks" in description

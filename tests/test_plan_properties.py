@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.editions import make_consistent
 from bme_wizard.pathway.answers import EXCLUSIVE_VALUE, clean_answers, is_asked
 from bme_wizard.pathway.conditions import evaluate
 from bme_wizard.pathway.plan import build_plan
@@ -29,7 +30,8 @@ def _value(question):
 @st.composite
 def valid_answers(draw):
     """A valid answer set: asked questions answered (optional ones sometimes not), and sometimes
-    stray answers to questions that are not asked, which must be ignored."""
+    stray answers to questions that are not asked, which must be ignored; answers that would
+    contradict each other corrected as a clinician would."""
     raw = {}
     for question in QUESTIONS.values():
         if is_asked(question, raw):
@@ -38,7 +40,7 @@ def valid_answers(draw):
             raw[question.key] = draw(_value(question))
         elif draw(st.integers(0, 4)) == 0:
             raw[question.key] = draw(_value(question))
-    return raw
+    return make_consistent(raw)
 
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -47,7 +49,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 @SETTINGS
 @given(raw=valid_answers())
 def test_generated_answers_are_valid_and_build_plan_never_raises(first_snapshot, raw):
-    build_plan(clean_answers(raw), first_snapshot)
+    build_plan(clean_answers(raw, check_consistency=True), first_snapshot)
 
 
 @SETTINGS

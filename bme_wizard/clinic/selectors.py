@@ -50,7 +50,7 @@ def plan_request_parse(data: Any) -> tuple[Answers, int | None]:
         errors["answers"] = ["This field is required."]
     else:
         try:
-            answers = clean_answers(data["answers"])
+            answers = clean_answers(data["answers"], check_consistency=True)
         except AnswersError as error:
             errors.update(
                 {

@@ -21,7 +21,7 @@ def assessment_create(*, answers: Mapping[str, Any], edition: Edition, run: str 
     ``run`` is the wizard run's random id: saving the same run twice (a double submit)
     returns the first assessment instead of a second one.
     """
-    assessment = Assessment(answers=clean_answers(answers), edition=edition, run=run)
+    assessment = Assessment(answers=clean_answers(answers, check_consistency=True), edition=edition, run=run)
     assessment.full_clean(validate_unique=False)
     try:
         with transaction.atomic():

@@ -519,6 +519,7 @@ def answers_for_today(raw: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str
     from what is there, and the page says what is missing.
     """
     try:
+        # Saved answers were valid when saved: a consistency rule added since does not drop them.
         return clean_answers(dict(raw)), ()
     except AnswersError as error:
         problems = {key for key in error.errors if key in QUESTIONS}
