@@ -77,10 +77,11 @@ def _clean_one(question: Question, value: Any) -> Any:
     # JSON Schema of the API's document, do not tell them apart.
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    minimum, maximum = question.bounds
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"Expected a whole number from {question.minimum} to {question.maximum}.")
-    if not question.minimum <= value <= question.maximum:
-        raise ValueError(f"Must be from {question.minimum} to {question.maximum}; got {value}.")
+        raise ValueError(f"Expected a whole number from {minimum} to {maximum}.")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"Must be from {minimum} to {maximum}; got {value}.")
     return value
 
 

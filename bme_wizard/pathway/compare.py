@@ -183,7 +183,7 @@ def _names(name: str, old: Sequence[str], new: Sequence[str]) -> FieldChange | N
     return FieldChange(name, ", ".join(old), ", ".join(new), list_diff(old, new))
 
 
-def _rule(old, new) -> FieldChange | None:
+def _rule(old: PathwayEntry | StatementEntry, new: PathwayEntry | StatementEntry) -> FieldChange | None:
     if old.rule == new.rule:
         return None
     return FieldChange(
@@ -200,7 +200,7 @@ def _pathway_fields(old: PathwayEntry, new: PathwayEntry, was: _Context, now: _C
     ]
 
 
-def _grading_fields(old: StatementEntry, new: StatementEntry, was: _Context, now: _Context) -> list:
+def _grading_fields(old: StatementEntry, new: StatementEntry, was: _Context, now: _Context) -> list[FieldChange | None]:
     """A recommendation's section, strength and certainty, where they changed."""
     return [
         _value(
@@ -416,8 +416,10 @@ def _plan_statement_fields(
 
     Not its conditions: if a statement still applies to this patient, a change of when it
     applies to others is no change for this case."""
-    if isinstance(new, PathwayEntry):
+    if isinstance(old, PathwayEntry) and isinstance(new, PathwayEntry):
         return tuple(field for field in (_text("Title", old.title, new.title),) if field is not None)
+    if not (isinstance(old, StatementEntry) and isinstance(new, StatementEntry)):
+        return ()  # a pathway and a statement are never matched (they are compared kind by kind)
     fields = [_text("Text", old.text, new.text)]
     if new.kind == "recommendation":
         fields += [

@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .conditions import Condition, Rule
+from .conditions import Condition, Outcome, Rule
+
+# A rule's bound outcome method: answers -> whether (and why) the item applies.
+OutcomeOf = Callable[[Mapping[str, object]], Outcome]
 
 APPROVED = "approved"
 
@@ -90,13 +93,13 @@ class EditionSnapshot:
     pitfalls: tuple[StatementEntry, ...]
     references: Mapping[int, ReferenceEntry]
     # For build_plan's inner loops: each entry paired with its rule's bound outcome method.
-    _by_pathway: Mapping[str, tuple[tuple[StatementEntry, Callable], ...]] = field(
+    _by_pathway: Mapping[str, tuple[tuple[StatementEntry, OutcomeOf], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _pitfall_rules: tuple[tuple[StatementEntry, Callable], ...] = field(default=(), compare=False, repr=False)
+    _pitfall_rules: tuple[tuple[StatementEntry, OutcomeOf], ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        grouped: dict[str, list[tuple[StatementEntry, Callable]]] = {}
+        grouped: dict[str, list[tuple[StatementEntry, OutcomeOf]]] = {}
         for recommendation in self.recommendations:
             grouped.setdefault(recommendation.pathway_key or "", []).append(
                 (recommendation, recommendation.rule.outcome)

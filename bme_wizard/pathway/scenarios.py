@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .answers import AnswersError, clean_answers
-from .plan import EditionSnapshot, Plan, build_plan
+from .plan import EditionSnapshot, PathwayEntry, Plan, StatementEntry, build_plan
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,12 @@ def shown_keys(plan: Plan) -> set[str]:
 
 
 def edition_keys(snapshot: EditionSnapshot) -> set[str]:
-    return {entry.key for entry in (*snapshot.pathways, *snapshot.recommendations, *snapshot.pitfalls)}
+    entries: tuple[PathwayEntry | StatementEntry, ...] = (
+        *snapshot.pathways,
+        *snapshot.recommendations,
+        *snapshot.pitfalls,
+    )
+    return {entry.key for entry in entries}
 
 
 def run_scenario(spec: ScenarioSpec, snapshot: EditionSnapshot) -> ScenarioOutcome:
