@@ -41,6 +41,8 @@ SUMMARY_ANSWERS = [
     answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", symptom_weeks=16,
             conservative_weeks=14, response="worsening", mri_done="no", population_flags=["postpartum"]),
     answers(context="charcot_foot", foot_signs=["ulcer"], site="hip", dce_pattern="not_done", sequences=["stir"]),
+    # Treatments all tried: the statement is shown in the "already tried" part, quoted as previously advised.
+    answers(context="transient_bme", treatments_tried=["nsaids", "protected_weight_bearing"]),
 ]  # fmt: skip
 
 
