@@ -15,11 +15,12 @@ from bme_wizard.pathway.vocabulary import QUESTIONS, Kind
 CONTEXTS = QUESTIONS["context"].values
 
 # A complete, valid set of answers: a patient with no particular pathway beyond the work-up.
+# (A DCE pattern is reported, so DCE is among the sequences: the answers must not contradict each other.)
 SAMPLE_ANSWERS = {
     "mri_done": "yes",
     "bme_on_fluid_sensitive": "yes",
     "site": "knee",
-    "sequences": ["stir", "t1"],
+    "sequences": ["stir", "t1", "dce"],
     "bme_depth_over_1cm": "no",
     "dce_pattern": "other",
     "structural_findings": ["none"],
@@ -35,7 +36,8 @@ SAMPLE_ANSWERS = {
 
 
 def random_answers(rng: random.Random) -> dict:
-    """A valid answer set, drawn question by question as a clinician might answer."""
+    """A valid answer set, drawn question by question as a clinician might answer, then made
+    consistent as a clinician's would be (``make_consistent``)."""
     raw: dict = {}
     for question in QUESTIONS.values():
         if not is_asked(question, raw) or (question.optional and rng.random() < 0.3):
@@ -48,7 +50,20 @@ def random_answers(rng: random.Random) -> dict:
             others = [v for v in question.values if v != EXCLUSIVE_VALUE]
             picked = rng.sample(others, rng.randint(0 if question.optional else 1, min(3, len(others))))
             raw[question.key] = picked or ([EXCLUSIVE_VALUE] if EXCLUSIVE_VALUE in question.values else [])
-    return clean_answers(raw)
+    return clean_answers(make_consistent(raw))
+
+
+def make_consistent(raw: dict) -> dict:
+    """Drawn answers corrected where they would contradict each other (pathway.answers.CONSISTENCY_RULES):
+    no more weeks of conservative treatment than of symptoms, and a DCE pattern only with the DCE sequence."""
+    answers = dict(raw)
+    treated, symptoms = answers.get("conservative_weeks"), answers.get("symptom_weeks")
+    if isinstance(treated, int) and isinstance(symptoms, int) and treated > symptoms:
+        answers["conservative_weeks"], answers["symptom_weeks"] = symptoms, treated
+    sequences = answers.get("sequences")
+    if answers.get("dce_pattern") not in (None, "not_done") and isinstance(sequences, list) and "dce" not in sequences:
+        answers["sequences"] = [*sequences, "dce"]
+    return answers
 
 
 def random_condition(rng: random.Random, group: str = "") -> dict:

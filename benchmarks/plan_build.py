@@ -65,7 +65,7 @@ def measure(label: str, document: dict, answer_sets: list[dict]) -> dict:
             runs.append((time.perf_counter_ns() - started) / 1e6)
         timings.append(min(runs))
         single.append(runs[0])
-        shown.append(len(plan.recommendations) + len(plan.pitfalls))
+        shown.append(len(plan.recommendations) + len(plan.tried) + len(plan.pitfalls))
     timings.sort()
     single.sort()
     return {

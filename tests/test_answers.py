@@ -1,18 +1,30 @@
 """Validating one patient's answers: the rules the API, the command and the wizard share."""
 
+import random
+
 import pytest
 
-from bme_wizard.pathway.answers import AnswersError, clean_answers
+from benchmarks.editions import random_answers
+from bme_wizard.pathway.answers import (
+    CONSISTENCY_RULES,
+    AnswersError,
+    ConsistencyRule,
+    Relation,
+    clean_answers,
+    consistency_errors,
+)
+from bme_wizard.pathway.vocabulary import QUESTIONS
 from tests.conftest import BASE_ANSWERS, answers
 
 
-def errors_of(raw):
+def errors_of(raw, **options):
     with pytest.raises(AnswersError) as caught:
-        clean_answers(raw)
+        clean_answers(raw, **options)
     return caught.value.errors
 
 
 def test_a_complete_answer_set_is_accepted_unchanged():
+    assert clean_answers(BASE_ANSWERS) == BASE_ANSWERS
     assert clean_answers(BASE_ANSWERS) == BASE_ANSWERS
 
 
@@ -76,3 +88,68 @@ def test_answers_must_be_an_object(raw):
 def test_a_whole_number_written_with_a_decimal_point_is_that_number():
     cleaned = clean_answers(answers(symptom_weeks=6.0))
     assert cleaned["symptom_weeks"] == 6 and type(cleaned["symptom_weeks"]) is int
+
+
+class TestAnswersThatContradictEachOther:
+    def test_more_weeks_of_conservative_care_than_of_symptoms_is_refused_on_both(self):
+        errors = errors_of(answers(symptom_weeks=6, conservative_weeks=8))
+        assert set(errors) == {"conservative_weeks", "symptom_weeks"}
+        assert errors["conservative_weeks"] == [
+            "Longer than “Weeks of symptoms” (6): conservative treatment cannot have gone on for longer than "
+            "the symptoms. Correct one of the two."
+        ]
+        assert "“Weeks of conservative treatment so far” (8)" in errors["symptom_weeks"][0]
+
+    @pytest.mark.parametrize("pattern", ["rim", "spot", "other"])
+    def test_a_dce_pattern_without_the_dce_sequence_is_refused_on_both(self, pattern):
+        errors = errors_of(answers(dce_pattern=pattern, sequences=["stir", "t1"]))
+        assert set(errors) == {"dce_pattern", "sequences"}
+        assert "“Sequences acquired” (STIR, T1-weighted) does not include" in errors["dce_pattern"][0]
+        assert "“Dynamic contrast-enhanced MRI pattern” (" in errors["sequences"][0]
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"symptom_weeks": 8, "conservative_weeks": 8},  # as long as the symptoms: fine
+            {"symptom_weeks": 0, "conservative_weeks": 0},
+            {"dce_pattern": "rim", "sequences": ["stir", "dce"]},
+            {"dce_pattern": "not_done", "sequences": ["stir"]},
+            {"mri_done": "no", "dce_pattern": "rim", "sequences": ["stir"]},  # not asked: ignored, no contradiction
+        ],
+    )
+    def test_consistent_answers_pass(self, change):
+        assert clean_answers(answers(**change))
+
+    def test_a_rule_waits_for_both_answers_to_be_valid(self):
+        # An out-of-range number is reported as such, not also as a contradiction.
+        assert errors_of(answers(symptom_weeks=-1, conservative_weeks=8)) == {
+            "symptom_weeks": ["Must be from 0 to 520; got -1."]
+        }
+
+    def test_a_rule_naming_a_question_not_in_the_vocabulary_is_skipped(self):
+        rule = ConsistencyRule("conservative_weeks", "pain_score", Relation.AT_MOST, "{other}", "{other}")
+        assert consistency_errors({"conservative_weeks": 9, "pain_score": 1}, rules=[rule]) == {}
+        known = ConsistencyRule("conservative_weeks", "symptom_weeks", Relation.AT_MOST, "a {other}", "b {other}")
+        assert set(consistency_errors({"conservative_weeks": 9, "symptom_weeks": 1}, rules=[known])) == {
+            "conservative_weeks",
+            "symptom_weeks",
+        }
+
+    def test_a_step_reports_its_own_question_and_names_the_earlier_step(self):
+        treatment = {"treatments_tried": [], "conservative_weeks": 8, "response": "improving"}
+        context = {key: value for key, value in answers(symptom_weeks=6).items() if QUESTIONS[key].step == "context"}
+        earlier = clean_answers(context, step="context")
+        errors = errors_of(treatment, step="treatment", earlier=earlier)
+        assert list(errors) == ["conservative_weeks"]
+        assert "“Weeks of symptoms” (6, on step 2: Clinical context)" in errors["conservative_weeks"][0]
+        # Without the earlier answers the step cannot know, and passes.
+        assert clean_answers(treatment, step="treatment")["conservative_weeks"] == 8
+
+    def test_every_rule_names_two_questions_of_the_vocabulary(self):
+        for rule in CONSISTENCY_RULES:
+            assert {rule.first, rule.second} <= set(QUESTIONS)
+
+    def test_random_valid_answers_respect_the_rules(self):
+        rng = random.Random(12)  # noqa: S311 - seeded test data
+        for _ in range(300):
+            assert consistency_errors(random_answers(rng)) == {}

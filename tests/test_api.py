@@ -77,6 +77,19 @@ class TestPlan:
         conservative = next(r for r in plan["recommendations"] if r["key"] == "tbme-conservative")
         assert (conservative["tried"], conservative["tried_treatments"]) == (True, ["nsaids"])
 
+    def test_statements_whose_treatments_were_all_tried_are_listed_apart(self, client, first_edition, conforms):
+        both = answers(context="transient_bme", treatments_tried=["nsaids", "protected_weight_bearing"])
+        plan = conforms(post(client, {"answers": both}))
+        assert "tbme-conservative" not in [r["key"] for r in plan["recommendations"]]
+        [tried] = [r for r in plan["already_tried"] if r["key"] == "tbme-conservative"]
+        assert (tried["tried"], tried["tried_treatments"]) == (True, ["nsaids", "protected_weight_bearing"])
+        assert tried["tried_text"] == ""  # the first edition has no wording of its own for it
+        assert tried["section"] == "first_line" and tried["citations"]
+        # Only NSAIDs tried: still advice, naming what was tried.
+        plan = conforms(post(client, {"answers": answers(context="transient_bme", treatments_tried=["nsaids"])}))
+        assert plan["already_tried"] == []
+        assert "tbme-conservative" in [r["key"] for r in plan["recommendations"]]
+
     def test_answers_to_questions_not_asked_are_ignored(self, client, first_edition, conforms):
         plan = conforms(post(client, {"answers": answers(mri_done="no", site="elbow", ramris_bme=99)}))
         assert "site" not in plan["answers"]
@@ -128,6 +141,26 @@ class TestBadInput:
         errors = conforms(response)["errors"]
         assert field in errors, errors
         assert fragment in " ".join(errors[field])
+
+    @pytest.mark.parametrize(
+        ("change", "fields"),
+        [
+            ({"symptom_weeks": 4, "conservative_weeks": 10}, {"conservative_weeks": "Weeks of symptoms"}),
+            ({"dce_pattern": "rim", "sequences": ["stir", "t1"]}, {"dce_pattern": "Sequences acquired"}),
+        ],
+    )
+    def test_answers_that_contradict_each_other_are_a_400_naming_both(
+        self, client, first_edition, conforms, change, fields
+    ):
+        response = post(client, {"answers": answers(**change)})
+        assert response.status_code == 400
+        errors = conforms(response)["errors"]
+        first, second = sorted(change, key=lambda key: key not in fields)
+        assert set(errors) == {f"answers.{first}", f"answers.{second}"}
+        from bme_wizard.pathway.vocabulary import QUESTIONS
+
+        assert f"“{fields[first]}”" in errors[f"answers.{first}"][0]
+        assert f"“{QUESTIONS[first].label}”" in errors[f"answers.{second}"][0]
 
     def test_deeply_nested_json_under_the_size_limit_is_refused(self, client, first_edition, conforms):
         response = post(client, "[" * 30_000 + "]" * 30_000)
@@ -215,3 +248,9 @@ class TestOpenAPI:
         assert validator.is_valid(answers(mri_done="no", site="elbow", sequences=[], ramris_bme=999))
         assert not validator.is_valid(answers(site="hand_wrist", ramris_bme=999))
         assert validator.is_valid(answers(mri_done="no", site="hand_wrist", ramris_bme=999))
+        # A DCE pattern needs the DCE sequence, as the API says; when the MRI questions are not asked, not.
+        assert not validator.is_valid(answers(dce_pattern="spot", sequences=["stir"]))
+        assert validator.is_valid(answers(dce_pattern="spot", sequences=["stir", "dce"]))
+        assert validator.is_valid(answers(mri_done="no", dce_pattern="spot", sequences=["stir"]))
+        description = openapi["components"]["schemas"]["Answers"]["description"]
+        assert "conservative_weeks must not be more than symptom_weeks" in description

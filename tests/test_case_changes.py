@@ -10,7 +10,7 @@ from tests.wizard_walk import walk
 
 pytestmark = pytest.mark.django_db
 
-TRANSIENT = answers(context="transient_bme", response="no_change", conservative_weeks=10)
+TRANSIENT = answers(context="transient_bme", response="no_change", symptom_weeks=12, conservative_weeks=10)
 
 
 def _changes_url(summary_url):

@@ -209,3 +209,11 @@ def test_the_pathway_engine_imports_no_django():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr or result.stdout
+
+
+def test_an_integer_question_has_a_range_and_only_it():
+    from bme_wizard.pathway.vocabulary import QUESTIONS
+
+    assert QUESTIONS["symptom_weeks"].bounds == (0, 520)
+    with pytest.raises(ValueError, match="not an integer question"):
+        _ = QUESTIONS["site"].bounds

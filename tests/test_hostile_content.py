@@ -39,9 +39,11 @@ pytestmark = pytest.mark.django_db
 # Answers that bring many pathways and statements onto one summary.
 SUMMARY_ANSWERS = [
     answers(context="transient_bme", response="no_change", treatments_tried=["nsaids"], vitamin_d_calcium="unknown"),
-    answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", conservative_weeks=14,
-            response="worsening", mri_done="no", population_flags=["postpartum"]),
+    answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", symptom_weeks=16,
+            conservative_weeks=14, response="worsening", mri_done="no", population_flags=["postpartum"]),
     answers(context="charcot_foot", foot_signs=["ulcer"], site="hip", dce_pattern="not_done", sequences=["stir"]),
+    # Treatments all tried: the statement is shown in the "already tried" part, quoted as previously advised.
+    answers(context="transient_bme", treatments_tried=["nsaids", "protected_weight_bearing"]),
 ]  # fmt: skip
 
 

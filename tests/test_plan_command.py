@@ -54,6 +54,7 @@ def test_a_bare_answers_object_or_a_request_body_both_work(tmp_path, first_editi
     [
         (json.dumps(answers(site="elbow")), "answers.site: 'elbow' is not one of"),
         (json.dumps(answers(response=None)), "answers.response: This question is required."),
+        (json.dumps(answers(symptom_weeks=2, conservative_weeks=3)), "answers.conservative_weeks: Longer than"),
         ('{"mri_done": ', "body: Malformed JSON"),
     ],
 )

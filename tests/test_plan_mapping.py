@@ -18,7 +18,7 @@ def shown(first_snapshot):
 
     def keys(**changes):
         plan = build_plan(clean_answers(answers(**changes)), first_snapshot)
-        return {item.entry.key for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls)}
+        return {item.entry.key for item in plan.shown}
 
     return keys
 
@@ -200,12 +200,18 @@ class TestTriedTreatments:
         assert conservative(plan_for(context="transient_bme", treatments_tried=["nsaids"])).tried == ("nsaids",)
         assert conservative(plan_for(context="transient_bme", treatments_tried=["opioids"])).tried == ()
 
+    def test_a_statement_whose_treatments_were_all_tried_is_shown_as_tried_not_advised(self, plan_for):
+        plan = plan_for(context="transient_bme", treatments_tried=["nsaids", "protected_weight_bearing"])
+        assert "tbme-conservative" not in {item.entry.key for item in plan.recommendations}
+        [tried] = [item for item in plan.tried if item.entry.key == "tbme-conservative"]
+        assert tried.tried == ("nsaids", "protected_weight_bearing")
+
 
 class TestPlanShape:
     def test_references_are_numbered_by_first_citation_down_the_plan(self, plan_for):
         plan = plan_for(context="vertebral_fracture", fracture_cause="cancer")
         order = []
-        for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls):
+        for item in plan.shown:
             order += [n for n in item.citation_numbers if n not in order]
         assert order == list(range(1, len(plan.references) + 1))
         assert [ref.number for ref in plan.references] == order

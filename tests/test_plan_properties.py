@@ -1,9 +1,12 @@
 """Properties of build_plan over generated valid answer sets (hypothesis)."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.editions import make_consistent
 from bme_wizard.pathway.answers import EXCLUSIVE_VALUE, clean_answers, is_asked
 from bme_wizard.pathway.conditions import evaluate
 from bme_wizard.pathway.plan import build_plan
@@ -27,7 +30,8 @@ def _value(question):
 @st.composite
 def valid_answers(draw):
     """A valid answer set: asked questions answered (optional ones sometimes not), and sometimes
-    stray answers to questions that are not asked, which must be ignored."""
+    stray answers to questions that are not asked, which must be ignored; answers that would
+    contradict each other corrected as a clinician would."""
     raw = {}
     for question in QUESTIONS.values():
         if is_asked(question, raw):
@@ -36,7 +40,7 @@ def valid_answers(draw):
             raw[question.key] = draw(_value(question))
         elif draw(st.integers(0, 4)) == 0:
             raw[question.key] = draw(_value(question))
-    return raw
+    return make_consistent(raw)
 
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -60,7 +64,7 @@ def test_build_plan_is_deterministic(first_snapshot, raw):
 def test_every_shown_item_is_explained_by_conditions_that_hold(first_snapshot, raw):
     answers = clean_answers(raw)
     plan = build_plan(answers, first_snapshot)
-    for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls):
+    for item in plan.shown:
         assert all(evaluate(condition, answers) for condition in item.because), item.entry.key
         # And nothing unexplained: an item with conditions of its own shows why.
         if item.entry.rule.conditions:
@@ -73,7 +77,7 @@ def test_references_are_numbered_contiguously_from_1(first_snapshot, raw):
     plan = build_plan(clean_answers(raw), first_snapshot)
     numbers = [reference.number for reference in plan.references]
     assert numbers == list(range(1, len(numbers) + 1))
-    cited = {n for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls) for n in item.citation_numbers}
+    cited = {n for item in plan.shown for n in item.citation_numbers}
     assert cited == set(numbers)
 
 
@@ -83,6 +87,24 @@ def test_statements_appear_only_under_a_matched_pathway_and_tried_is_accurate(fi
     answers = clean_answers(raw)
     plan = build_plan(answers, first_snapshot)
     matched = {item.entry.key for item in plan.pathways}
-    for item in plan.recommendations:
+    for item in (*plan.recommendations, *plan.tried):
         assert item.entry.pathway_key in matched
         assert set(item.tried) == set(item.entry.treatments) & set(answers["treatments_tried"])
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_a_statement_is_shown_as_tried_exactly_when_all_its_treatments_were_tried(first_snapshot, raw):
+    answers = clean_answers(raw)
+    plan = build_plan(answers, first_snapshot)
+    tried = set(answers["treatments_tried"])
+    for item in plan.tried:
+        assert item.entry.treatments and set(item.entry.treatments) <= tried, item.entry.key
+    for item in plan.recommendations:
+        assert not (item.entry.treatments and set(item.entry.treatments) <= tried), item.entry.key
+    # Moving to the tried part loses nothing: the same statements apply as when treatments are ignored.
+    untreated = replace(
+        first_snapshot, recommendations=tuple(replace(e, treatments=()) for e in first_snapshot.recommendations)
+    )
+    advised = {item.entry.key for item in build_plan(answers, untreated).recommendations}
+    assert {item.entry.key for item in (*plan.recommendations, *plan.tried)} == advised

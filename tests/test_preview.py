@@ -10,7 +10,7 @@ from tests.wizard_walk import post_step, start, walk_preview
 
 pytestmark = pytest.mark.django_db
 
-TRANSIENT = answers(context="transient_bme", response="no_change", conservative_weeks=10)
+TRANSIENT = answers(context="transient_bme", response="no_change", symptom_weeks=12, conservative_weeks=10)
 
 
 @pytest.fixture
@@ -116,3 +116,14 @@ def test_users_who_are_not_editorial_staff_are_refused(client, draft, suffix):
     assert response.status_code == 403
     assert ADDED_PITFALL_TEXT not in response.content.decode()
     assert client.post(f"/preview/{draft.pk}/").status_code == 403
+
+
+def test_a_preview_refuses_answers_that_contradict_each_other_on_the_step_that_can_fix_them(reviewer_client, draft):
+    url = reviewer_client.post(f"/preview/{draft.pk}/")["Location"]
+    patient = {**TRANSIENT, "symptom_weeks": 2}
+    for step in ("mri", "context"):
+        assert post_step(reviewer_client, url, step, patient, slot="preview").status_code == 302
+    response = post_step(reviewer_client, url, "treatment", patient, slot="preview")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Preview of Edition 2" in html and "“Weeks of symptoms” (2, on step 2: Clinical context)" in html

@@ -292,3 +292,66 @@ def test_the_pages_behind_a_permalink_are_never_indexed_or_cached(client, first_
         assert response.status_code == 200, url
         assert response["X-Robots-Tag"] == "noindex, nofollow"
         assert "no-store" in response["Cache-Control"]
+
+
+def _field_error(html, key):
+    """The error message shown under one question of the step."""
+    block = html[html.index(f'id="question-{key}"') :]
+    return block[block.index('class="field-error"') : block.index("</p>", block.index('class="field-error"'))]
+
+
+class TestAnswersThatContradictEachOther:
+    def test_a_dce_pattern_without_the_dce_sequence_is_refused_on_the_mri_step(self, client, first_edition):
+        url = start(client)
+        response = post_step(client, url, "mri", answers(dce_pattern="rim", sequences=["stir", "t1"]))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Step 1 of 3: MRI findings" in html and "Please check the answers marked below." in html
+        assert "“Sequences acquired” (STIR, T1-weighted) does not include" in _field_error(html, "dce_pattern")
+        assert "“Dynamic contrast-enhanced MRI pattern” (Rim of" in _field_error(html, "sequences")
+        assert "Step 1 of 3" in client.get(url).content.decode()  # not moved on
+        assert (
+            post_step(client, url, "mri", answers(dce_pattern="rim", sequences=["stir", "t1", "dce"])).status_code
+            == 302
+        )
+
+    def test_more_weeks_of_treatment_than_of_symptoms_is_refused_on_the_treatment_step(self, client, first_edition):
+        patient = answers(context="transient_bme", symptom_weeks=4, conservative_weeks=10)
+        url = start(client)
+        for step in ("mri", "context"):
+            assert post_step(client, url, step, patient).status_code == 302  # step 2 cannot know yet
+        response = post_step(client, url, "treatment", patient)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Step 3 of 3: Prior treatment" in html
+        message = _field_error(html, "conservative_weeks")
+        assert "Longer than “Weeks of symptoms” (4, on step 2: Clinical context)" in message
+        assert not Assessment.objects.exists()
+        # Corrected on this step, the plan is saved.
+        response = post_step(client, url, "treatment", {**patient, "conservative_weeks": 4})
+        assert response.status_code == 302 and response["Location"].startswith("/a/")
+        assert Assessment.objects.get().answers["conservative_weeks"] == 4
+
+    def test_an_earlier_answer_changed_afterwards_is_caught_when_the_plan_is_asked_for(self, client, first_edition):
+        url = start(client)
+        post_step(client, url, "mri", answers())
+        post_step(client, url, "context", answers(symptom_weeks=12))
+        # On step 3, answers typed, then back to step 2 to shorten the symptoms below the treatment.
+        post_step(client, url, "treatment", answers(conservative_weeks=10), wizard_goto_step="context")
+        post_step(client, url, "context", answers(symptom_weeks=3))
+        response = post_step(client, url, "treatment", answers(conservative_weeks=10))
+        assert response.status_code == 200
+        assert "“Weeks of symptoms” (3, on step 2: Clinical context)" in response.content.decode()
+        assert not Assessment.objects.exists()
+
+    def test_consistent_answers_still_pass(self, client, first_edition):
+        walk(client, answers(symptom_weeks=10, conservative_weeks=10, dce_pattern="spot", sequences=["stir", "dce"]))
+        assert Assessment.objects.count() == 1
+
+    def test_a_saved_assessment_is_checked_too(self, first_edition):
+        from bme_wizard.clinic.services import assessment_create
+        from bme_wizard.pathway.answers import AnswersError
+
+        with pytest.raises(AnswersError):
+            assessment_create(answers=answers(symptom_weeks=1, conservative_weeks=2), edition=first_edition)
+        assert not Assessment.objects.exists()

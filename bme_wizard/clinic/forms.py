@@ -1,8 +1,10 @@
 """Wizard step forms, generated from the question vocabulary.
 
 Django fields give the HTML widgets and coerce posted text (radio, checkboxes, numbers);
-the rules of a valid answer (required when asked, "none" alone, ranges) are those of
-``pathway.answers.clean_answers``, the same the API applies.
+the rules of a valid answer (required when asked, "none" alone, ranges, answers that
+contradict each other) are those of ``pathway.answers.clean_answers``, the same the API
+applies. A contradiction with an answer of an earlier step is shown on this step's
+question: the form is given the earlier steps' answers (``earlier``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class StepForm(forms.Form):
     step: str = ""
     questions: tuple[Question, ...] = ()
 
+    def __init__(self, *args, earlier: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.earlier = earlier or {}
+
     def clean(self):
         cleaned = super().clean()
         present = {key: value for key, value in cleaned.items() if value not in (None, "", [])}
@@ -44,7 +50,7 @@ class StepForm(forms.Form):
                 present.pop(question.key, None)
                 self._errors.pop(question.key, None)
         try:
-            self.answers = clean_answers(present, step=self.step)
+            self.answers = clean_answers(present, step=self.step, earlier=self.earlier)
         except AnswersError as error:
             for key, messages in error.errors.items():
                 if key not in self._errors:  # a field error (e.g. an invalid choice) already says it

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from bme_wizard.content.models import Certainty, EditionStatus, ReferenceKind, ReviewStatus, Section, Strength
+from bme_wizard.pathway.answers import CONSISTENCY_RULES, ConsistencyRule, Relation
 from bme_wizard.pathway.conditions import Operator
 from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind, Question
 
@@ -54,9 +55,29 @@ def _asked_if(question: Question) -> dict[str, Any]:
     return {"properties": properties, "required": list(properties)}
 
 
+def _consistency(rule: ConsistencyRule) -> tuple[str, dict[str, Any] | None]:
+    """A consistency rule in words, and as JSON Schema where JSON Schema can say it (an ``if``/``then``
+    that holds when both questions are asked); comparing two numbers, it cannot."""
+    first, second = QUESTIONS[rule.first], QUESTIONS[rule.second]
+    if rule.relation is Relation.AT_MOST:
+        return f"{rule.first} must not be more than {rule.second} ({first.label}; {second.label}).", None
+    words = (
+        f"When {rule.first} is {' or '.join(rule.when)}, {rule.second} must include {rule.needs} "
+        f"({first.label}; {second.label})."
+    )
+    condition = _asked_if(first)
+    for key, values in _asked_if(second)["properties"].items():
+        condition["properties"].setdefault(key, values)
+    condition["properties"][rule.first] = {"enum": list(rule.when)}
+    condition["required"] = list(condition["properties"])
+    return words, {"if": condition, "then": {"properties": {rule.second: {"contains": {"const": rule.needs}}}}}
+
+
 def _answers_schema() -> dict[str, Any]:
     """Questions always asked are checked as properties; one that depends on another answer is
-    checked only when asked (``if``/``then``), because otherwise its answer is ignored, whatever it is."""
+    checked only when asked (``if``/``then``), because otherwise its answer is ignored, whatever it is.
+    Answers must not contradict each other (the consistency rules): said in the description, and
+    checked by the schema too where JSON Schema can express the rule."""
     properties: dict[str, Any] = {}
     when_asked = []
     for key, question in QUESTIONS.items():
@@ -69,10 +90,17 @@ def _answers_schema() -> dict[str, Any]:
         if not question.optional:
             then["required"] = [key]
         when_asked.append({"if": _asked_if(question), "then": then})
+    rules = []
+    for rule in CONSISTENCY_RULES:
+        words, schema = _consistency(rule)
+        rules.append(words)
+        if schema is not None:
+            when_asked.append(schema)
     return {
         "type": "object",
         "description": "One patient's answers, keyed by the question vocabulary. Answers to questions that are "
-        "not asked are ignored. No patient identifiers.",
+        "not asked are ignored. No patient identifiers. Answers must not contradict each other; a contradiction "
+        "is a 400 naming both questions: " + " ".join(rules),
         "properties": properties,
         "additionalProperties": False,
         "required": [q.key for q in QUESTIONS.values() if q.asked_when is None and not q.optional],
@@ -179,8 +207,18 @@ def _plan() -> dict[str, Any]:
         },
         "recommendations": {
             "type": "array",
-            "description": "In plan order: by section, then editorial order.",
+            "description": "What the plan advises, in plan order: by section, then editorial order. A statement "
+            "all of whose treatments were already tried is not here but in already_tried; one with only some of "
+            "them tried is here, and names them in tried_treatments.",
             "items": {"$ref": REF + "Recommendation"},
+        },
+        "already_tried": {
+            "type": "array",
+            "description": "Statements every one of whose treatments is among the answers' treatments_tried, in "
+            "the order they would have had among the recommendations: shown as tried, not advised again. Show "
+            "tried_text where it is given; otherwise the treatments as tried, and the statement's text only as "
+            "what was previously advised. A statement that names no treatment is never here.",
+            "items": {"$ref": REF + "AlreadyTried"},
         },
         "pitfalls": {"type": "array", "items": {"$ref": REF + "Pitfall"}},
         "references": {
@@ -198,17 +236,33 @@ def _plan() -> dict[str, Any]:
             ),
         },
     }
+    recommendation = {
+        "pathway": {"type": "string"},
+        "section": _choices(Section.choices),
+        "strength": _choices(Strength.choices),
+        "certainty": _choices(Certainty.choices),
+        "treatments": treatments,
+        "tried": {"type": "boolean", "description": "One of its treatments has already been tried."},
+        "tried_treatments": {**treatments, "description": "Its treatments that are among treatments_tried."},
+    }
     schemas = {
         "Plan": _object(properties),
-        "Recommendation": _statement(
+        "Recommendation": _statement(recommendation),
+        "AlreadyTried": _statement(
             {
-                "pathway": {"type": "string"},
-                "section": _choices(Section.choices),
-                "strength": _choices(Strength.choices),
-                "certainty": _choices(Certainty.choices),
-                "treatments": treatments,
-                "tried": {"type": "boolean", "description": "One of its treatments has already been tried."},
-                "tried_treatments": treatments,
+                **recommendation,
+                "treatments": {**treatments, "minItems": 1},
+                "tried": {"type": "boolean", "const": True, "description": "Always true here."},
+                "tried_treatments": {
+                    **treatments,
+                    "minItems": 1,
+                    "description": "Its treatments, every one among treatments_tried.",
+                },
+                "tried_text": {
+                    "type": "string",
+                    "description": "Markdown, for clinicians: the edition's own wording for this statement once its "
+                    "treatments have been tried. Empty when the edition has none.",
+                },
             }
         ),
         "Pitfall": _statement({}),
@@ -224,7 +278,11 @@ def openapi_document() -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": REF + "Error"}}},
         }
         for status, description in [
-            (400, "Malformed JSON, a body that is not an object, or answers that do not fit the vocabulary."),
+            (
+                400,
+                "Malformed JSON, a body that is not an object, or answers that do not fit the vocabulary or "
+                "contradict each other.",
+            ),
             (404, "No published edition with that number."),
             (405, "Only POST is allowed."),
             (413, f"The body is over {MAX_BODY_BYTES} bytes."),
@@ -257,7 +315,8 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": {
-                            "description": "The plan: pathways, recommendations, pitfalls and numbered references.",
+                            "description": "The plan: pathways, recommendations, the statements already tried, "
+                            "pitfalls and numbered references.",
                             "content": {"application/json": {"schema": {"$ref": REF + "Plan"}}},
                         },
                         **error_responses,

@@ -46,6 +46,13 @@ def _statement(item: Planned) -> dict[str, Any]:
     return data
 
 
+def _tried_statement(item: Planned) -> dict[str, Any]:
+    """A statement of the already-tried part, with the edition's wording for it having been tried."""
+    data = _statement(item)
+    data["tried_text"] = getattr(item.entry, "tried_text", "")
+    return data
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     edition = plan.edition
     return {
@@ -73,6 +80,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "sections": [{"key": section.key, "label": section.label} for section in plan.sections],
         "recommendations": [_statement(item) for item in plan.recommendations],
+        "already_tried": [_tried_statement(item) for item in plan.tried],
         "pitfalls": [_statement(item) for item in plan.pitfalls],
         "references": [
             {

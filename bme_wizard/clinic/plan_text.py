@@ -36,12 +36,34 @@ def _wrap(text: str, indent: str, width: int | None = WIDTH) -> list[str]:
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
+def _treatments(treatments) -> str:
+    return ", ".join(TREATMENTS_TRIED.label_for(treatment) for treatment in treatments)
+
+
 def _item(item: Planned, text: str, width: int | None) -> list[str]:
     marks = "".join(f"[{n}]" for n in item.citation_numbers)
     lines = _wrap(f"- {text} {marks}", "  ", width)
     if item.tried:
-        tried = ", ".join(TREATMENTS_TRIED.label_for(treatment) for treatment in item.tried)
-        lines += _wrap(f"Already tried: {tried}.", "    ", width)
+        lines += _wrap(f"Already tried: {_treatments(item.tried)}.", "    ", width)
+    return lines + _details(item, width)
+
+
+def _tried_item(item: Planned, width: int | None) -> list[str]:
+    """A statement all of whose treatments were tried: the edition's wording for that, or the
+    treatments as tried with the original statement only as what was previously advised."""
+    marks = "".join(f"[{n}]" for n in item.citation_numbers)
+    tried = f"Already tried: {_treatments(item.tried)}."
+    tried_text = getattr(item.entry, "tried_text", "")
+    if tried_text:
+        lines = _wrap(f"- {tried_text} {marks}", "  ", width) + _wrap(tried, "    ", width)
+    else:
+        lines = _wrap(f"- {tried} {marks}", "  ", width)
+        lines += _wrap(f"Previously advised: “{item.entry.text}”", "    ", width)
+    return lines + _details(item, width)
+
+
+def _details(item: Planned, width: int | None) -> list[str]:
+    lines = []
     if getattr(item.entry, "strength", None):
         lines.append(
             f"    Strength: {label(item.entry.strength, 'strength')}; "
@@ -68,10 +90,22 @@ def plan_to_text(plan: Plan, *, width: int | None = WIDTH) -> str:
             "  ",
             width,
         )
+    if plan.tried:
+        lines += ["", "What the pathway offers now"]
+        lines += _wrap(
+            f"Already tried: {_treatments(plan.tried_treatments)}. The plan below is what comes next; the "
+            "statements about the treatments already tried follow it, under “Already tried”.",
+            "  ",
+            width,
+        )
     for section in plan.sections:
         lines += ["", section.label]
         for item in section.items:
             lines += _item(item, item.entry.text, width)
+    if plan.tried:
+        lines += ["", "Already tried"]
+        for item in plan.tried:
+            lines += _tried_item(item, width)
     if plan.pitfalls:
         lines += ["", "Pitfalls to avoid"]
         for item in plan.pitfalls:

@@ -259,6 +259,21 @@ class AssessmentWizard(SessionWizardView):
     def process_step(self, form):
         return _step_fields_data(form, self.request.POST)
 
+    def get_form_kwargs(self, step=None):
+        """Each step's form knows the answers of the steps before it, so that an answer contradicting
+        one of them is refused on the step that can correct it (and again when the plan is built)."""
+        return {"earlier": self._earlier_answers(step or self.steps.current)}
+
+    def _earlier_answers(self, step: str) -> dict:
+        answers: dict = {}
+        for earlier in self.get_form_list():
+            if earlier == step:
+                break
+            form = self.get_form(step=earlier, data=self.storage.get_step_data(earlier))
+            if form.is_bound and form.is_valid():
+                answers.update(form.answers)
+        return answers
+
     def done(self, form_list, **kwargs):
         answers = {}
         for form in form_list:

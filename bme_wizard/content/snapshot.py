@@ -124,6 +124,8 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
             strength=item.strength,
             certainty=item.certainty,
             treatments=tuple(item.treatments or ()),
+            tried_text=item.tried_text,
+            tried_html=str(render_markdown(item.tried_text)),
         )
         for item in Recommendation.objects.filter(**live)
         .annotate(pathway_key=F("pathway__key"))

@@ -8,17 +8,25 @@ The JSON API, the command line and the wizard all pass their answers through
   its value: an answer to a question not asked is ignored, not an error;
 - an asked question is required unless it is optional;
 - choices must be one of the allowed values, multi answers a list of distinct allowed
-  values ("none" not combined with others), integers whole numbers within range (12.0 is read as 12).
+  values ("none" not combined with others), integers whole numbers within range (12.0 is read as 12);
+- answers must not contradict each other (``CONSISTENCY_RULES``):
+  each rule names two questions, and a contradiction is reported on both, each message naming
+  the other question. Clinicians' and integrators' answers (the API, the ``plan`` command, the
+  wizard, a saved assessment) are checked; answers saved before a rule existed are not
+  re-judged by it (``compare.answers_for_today``), nor, for now, the content scenarios (see
+  ``scenarios.run_scenario``).
 
 Pure Python: nothing here imports Django.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from .vocabulary import QUESTIONS, Kind, Question, questions_for_step
+from .vocabulary import QUESTIONS, STEPS, Kind, Question, questions_for_step
 
 # Multi answers where this value means "none of the others".
 EXCLUSIVE_VALUE = "none"
@@ -69,18 +77,122 @@ def _clean_one(question: Question, value: Any) -> Any:
     # JSON Schema of the API's document, do not tell them apart.
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    minimum, maximum = question.bounds
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"Expected a whole number from {question.minimum} to {question.maximum}.")
-    if not question.minimum <= value <= question.maximum:
-        raise ValueError(f"Must be from {question.minimum} to {question.maximum}; got {value}.")
+        raise ValueError(f"Expected a whole number from {minimum} to {maximum}.")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"Must be from {minimum} to {maximum}; got {value}.")
     return value
 
 
-def clean_answers(raw: Any, *, step: str | None = None) -> Answers:
+class Relation(enum.StrEnum):
+    AT_MOST = "at_most"  # the first answer (a number) is at most the second
+    REQUIRES = "requires"  # when the first answer is one of ``when``, the second (a list) includes ``needs``
+
+
+@dataclass(frozen=True)
+class ConsistencyRule:
+    """Two answers that cannot both be true, and what to tell the clinician about each.
+
+    In a message, ``{other}`` is the other question, by its label and with its answer in words
+    (in the wizard, also the step it was answered on when that is an earlier one)."""
+
+    first: str
+    second: str
+    relation: Relation
+    first_message: str
+    second_message: str
+    when: tuple[str, ...] = ()
+    needs: str = ""
+
+    def contradicts(self, first: Any, second: Any) -> bool:
+        if self.relation is Relation.AT_MOST:
+            return bool(first > second)
+        return first in self.when and self.needs not in second
+
+
+CONSISTENCY_RULES: tuple[ConsistencyRule, ...] = (
+    ConsistencyRule(
+        "conservative_weeks",
+        "symptom_weeks",
+        Relation.AT_MOST,
+        first_message="Longer than {other}: conservative treatment cannot have gone on for longer than the "
+        "symptoms. Correct one of the two.",
+        second_message="Shorter than {other}: the symptoms must have lasted at least as long as the conservative "
+        "treatment. Correct one of the two.",
+    ),
+    ConsistencyRule(
+        "dce_pattern",
+        "sequences",
+        Relation.REQUIRES,
+        when=("rim", "spot", "other"),
+        needs="dce",
+        first_message="A DCE-MRI pattern is reported, but {other} does not include dynamic contrast-enhanced "
+        "(DCE) imaging. Add DCE there, or answer “DCE-MRI not done”.",
+        second_message="Dynamic contrast-enhanced (DCE) imaging is not among the sequences, but {other} reports a "
+        "pattern. Add DCE here, or answer that DCE-MRI was not done.",
+    ),
+)
+
+
+def _in_words(question: Question, value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(question.label_for(item) for item in value) or "none"
+    return question.label_for(value) if question.choices else str(value)
+
+
+def _naming(question: Question, value: Any, step: str | None) -> str:
+    """A question by its label with its answer, and the step it is on when that is not ``step`` (the one
+    being checked), e.g. “Weeks of symptoms” (6, on step 2: Clinical context)."""
+    about = _in_words(question, value)
+    if step is not None and question.step != step:
+        number, found = next((i + 1, s) for i, s in enumerate(STEPS) if s.key == question.step)
+        about += f", on step {number}: {found.title}"
+    return f"“{question.label}” ({about})"
+
+
+def consistency_errors(
+    answers: Mapping[str, Any],
+    *,
+    step: str | None = None,
+    rules: Sequence[ConsistencyRule] = CONSISTENCY_RULES,
+    questions: Mapping[str, Question] = QUESTIONS,
+) -> dict[str, list[str]]:
+    """The contradictions among cleaned ``answers``: question key to messages.
+
+    A rule is skipped when either of its questions is not part of the vocabulary, or either
+    is unanswered (not asked, left out, or refused for another reason). With ``step``, only
+    contradictions of that step's questions are reported (each naming the other question and
+    the step it was answered on)."""
+    errors: dict[str, list[str]] = {}
+    for rule in rules:
+        first, second = questions.get(rule.first), questions.get(rule.second)
+        if first is None or second is None or rule.first not in answers or rule.second not in answers:
+            continue
+        if not rule.contradicts(answers[rule.first], answers[rule.second]):
+            continue
+        for question, message, other in ((first, rule.first_message, second), (second, rule.second_message, first)):
+            if step is None or question.step == step:
+                text = message.format(other=_naming(other, answers[other.key], step))
+                errors.setdefault(question.key, []).append(text)
+    return errors
+
+
+def clean_answers(
+    raw: Any,
+    *,
+    step: str | None = None,
+    earlier: Mapping[str, Any] | None = None,
+    check_consistency: bool = True,
+) -> Answers:
     """Validate raw answers (a JSON object) and return them cleaned, or raise AnswersError.
 
     With ``step``, only that step's questions are validated (a wizard step); a question's
-    dependencies stay within its step, so a step can be checked on its own.
+    dependencies stay within its step, so a step can be checked on its own. Answers that
+    contradict each other are refused too (``check_consistency`` off only for answers saved
+    before a rule existed, which were valid when saved); for a step,
+    ``earlier`` holds the (cleaned) answers of the steps before it, so a contradiction with
+    one of them is reported on this step's question.
     """
     if not isinstance(raw, Mapping):
         raise AnswersError({"answers": ["Expected an object mapping question keys to answers."]})
@@ -107,6 +219,10 @@ def clean_answers(raw: Any, *, step: str | None = None) -> Answers:
             cleaned[question.key] = _clean_one(question, value)
         except ValueError as error:
             errors[question.key] = [str(error)]
+    if check_consistency:
+        known = {**(earlier or {}), **cleaned} if step else cleaned
+        for key, messages in consistency_errors(known, step=step).items():
+            errors.setdefault(key, []).extend(messages)
     if errors:
         raise AnswersError(errors)
     return cleaned

@@ -183,7 +183,7 @@ def _names(name: str, old: Sequence[str], new: Sequence[str]) -> FieldChange | N
     return FieldChange(name, ", ".join(old), ", ".join(new), list_diff(old, new))
 
 
-def _rule(old, new) -> FieldChange | None:
+def _rule(old: PathwayEntry | StatementEntry, new: PathwayEntry | StatementEntry) -> FieldChange | None:
     if old.rule == new.rule:
         return None
     return FieldChange(
@@ -210,7 +210,7 @@ def _pathway_fields(old: PathwayEntry, new: PathwayEntry, was: _Context, now: _C
     ]
 
 
-def _grading_fields(old: StatementEntry, new: StatementEntry, was: _Context, now: _Context) -> list:
+def _grading_fields(old: StatementEntry, new: StatementEntry, was: _Context, now: _Context) -> list[FieldChange | None]:
     """A recommendation's section, strength and certainty, where they changed."""
     return [
         _value(
@@ -377,6 +377,7 @@ class PlanSide:
     pathways: tuple[MarkedItem, ...]
     sections: tuple[MarkedSection, ...]
     pitfalls: tuple[MarkedItem, ...]
+    tried: tuple[MarkedItem, ...] = ()  # the plan's already-tried part
 
 
 @dataclass(frozen=True)
@@ -429,8 +430,10 @@ def _plan_statement_fields(
 
     Not its conditions: if a statement still applies to this patient, a change of when it
     applies to others is no change for this case."""
-    if isinstance(new, PathwayEntry):
+    if isinstance(old, PathwayEntry) and isinstance(new, PathwayEntry):
         return tuple(field for field in (_text("Title", old.title, new.title),) if field is not None)
+    if not (isinstance(old, StatementEntry) and isinstance(new, StatementEntry)):
+        return ()  # a pathway and a statement are never matched (they are compared kind by kind)
     fields = [_text("Text", old.text, new.text)]
     if new.kind == "recommendation":
         fields += [
@@ -439,18 +442,33 @@ def _plan_statement_fields(
     return tuple(field for field in fields if field is not None)
 
 
+ADVICE, ALREADY_TRIED = "Advice", "Already tried"
+
+
+def _tried_fields(old: Planned, new: Planned) -> tuple[FieldChange, ...]:
+    """A statement that moved into or out of the already-tried part (its treatments changed), and,
+    while it is shown as tried, a change of the edition's wording for it."""
+    old_tried, new_tried = old.all_tried, new.all_tried
+    fields = [_value("Shown as", ALREADY_TRIED if old_tried else ADVICE, ALREADY_TRIED if new_tried else ADVICE)]
+    if (old_tried or new_tried) and isinstance(old.entry, StatementEntry) and isinstance(new.entry, StatementEntry):
+        fields.append(_text("Wording when tried", old.entry.tried_text, new.entry.tried_text))
+    return tuple(field for field in fields if field is not None)
+
+
 def _match(
     old_items: Sequence[Planned], new_items: Sequence[Planned], was: _Context, now: _Context
 ) -> tuple[tuple[Planned, ...], tuple[Planned, ...], tuple[StatementChange, ...], int]:
     old_by_key = {item.entry.key: item for item in old_items}
     new_keys = {item.entry.key for item in new_items}
-    added, changed, unchanged = [], [], 0
+    added: list[Planned] = []
+    changed: list[StatementChange] = []
+    unchanged = 0
     for item in new_items:
         before = old_by_key.get(item.entry.key)
         if before is None:
             added.append(item)
             continue
-        fields = _plan_statement_fields(before.entry, item.entry, was, now)
+        fields = _plan_statement_fields(before.entry, item.entry, was, now) + _tried_fields(before, item)
         if fields:
             changed.append(StatementChange(before, item, fields))
         else:
@@ -473,14 +491,20 @@ def _side(plan: Plan, gone: set[str], changed: Mapping[str, tuple[Chunk, ...]], 
         tuple(marked(item) for item in plan.pathways),
         tuple(MarkedSection(s.key, s.label, tuple(marked(item) for item in s.items)) for s in plan.sections),
         tuple(marked(item) for item in plan.pitfalls),
+        tuple(marked(item) for item in plan.tried),
     )
 
 
 def plan_compare(old_plan: Plan, new_plan: Plan, *, labels: Labels | None = None) -> PlanDiff:
-    """How ``new_plan`` differs from ``old_plan`` for the same patient, statement by statement (by key)."""
+    """How ``new_plan`` differs from ``old_plan`` for the same patient, statement by statement (by key).
+
+    Statements are those shown, as advice or as already tried: one that moves between the two
+    (its treatments changed) is a change, not a statement removed and another added."""
     was, now = _Context(old_plan.edition, labels), _Context(new_plan.edition, labels)
     pathways_added, pathways_removed, _, _ = _match(old_plan.pathways, new_plan.pathways, was, now)
-    added, removed, changed, unchanged = _match(old_plan.recommendations, new_plan.recommendations, was, now)
+    added, removed, changed, unchanged = _match(
+        (*old_plan.recommendations, *old_plan.tried), (*new_plan.recommendations, *new_plan.tried), was, now
+    )
     pitfalls_added, pitfalls_removed, pitfalls_changed, _ = _match(old_plan.pitfalls, new_plan.pitfalls, was, now)
 
     old_only = {item.entry.key for item in (*pathways_removed, *removed, *pitfalls_removed)}
@@ -511,7 +535,8 @@ def answers_for_today(raw: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str
     from what is there, and the page says what is missing.
     """
     try:
-        return clean_answers(dict(raw)), ()
+        # Saved answers were valid when saved: a consistency rule added since does not drop them.
+        return clean_answers(dict(raw), check_consistency=False), ()
     except AnswersError as error:
         problems = {key for key in error.errors if key in QUESTIONS}
     kept: dict[str, Any] = {}

@@ -145,10 +145,9 @@ def _parse_integer(question: Question, raw: object) -> int:
         value = int(str(raw).strip())
     except ValueError:
         raise ConditionError("value", f"{question.key} takes a whole number, not {raw!r}.") from None
-    if not (question.minimum <= value <= question.maximum):
-        raise ConditionError(
-            "value", f"{question.key} takes a number from {question.minimum} to {question.maximum}, not {value}."
-        )
+    minimum, maximum = question.bounds
+    if not (minimum <= value <= maximum):
+        raise ConditionError("value", f"{question.key} takes a number from {minimum} to {maximum}, not {value}.")
     return value
 
 
@@ -225,12 +224,23 @@ def compile_condition(condition: Condition) -> Predicate:
     if condition.operator is Operator.EQUALS:
         return lambda answers: answers.get(key) == value
     if condition.operator is Operator.ONE_OF:
-        return lambda answers: answers.get(key) in value
+        options = value if isinstance(value, tuple) else (value,)
+        return lambda answers: answers.get(key) in options
     if condition.operator is Operator.INCLUDES:
-        return lambda answers: value in (answers.get(key) or ())
+
+        def includes(answers: Mapping[str, object]) -> bool:
+            answer = answers.get(key)
+            return isinstance(answer, (list, tuple)) and value in answer
+
+        return includes
     if condition.operator is Operator.EXCLUDES:
-        # An answered empty list ("none tried") is an answer: it does not include the value.
-        return lambda answers: isinstance(answers.get(key), (list, tuple)) and value not in answers[key]
+
+        def excludes(answers: Mapping[str, object]) -> bool:
+            # An answered empty list ("none tried") is an answer: it does not include the value.
+            answer = answers.get(key)
+            return isinstance(answer, (list, tuple)) and value not in answer
+
+        return excludes
     if condition.operator is Operator.IS_EMPTY:
         return lambda answers: _is_absent(answers.get(key))
     if condition.operator is Operator.IS_ANSWERED:

@@ -7,7 +7,13 @@ and fast, and testable without a database.
 Order of the plan, which is also the order in which references are numbered:
 matched pathways (the clinical contexts), then the recommendations grouped by section
 in editorial order (sections in the edition's order; within a section, by pathway
-order and then statement order), then the pitfalls.
+order and then statement order), then the statements already tried, then the pitfalls.
+
+A treatment already tried is a state, not a badge: a recommendation every one of whose
+treatments is among ``treatments_tried`` leaves its section for the plan's "already
+tried" part (``Plan.tried``), in the order it would have had. One with only some of its
+treatments tried stays where it is and says which (``Planned.tried``). A statement that
+names no treatment is never "tried".
 
 Pure Python: nothing here imports Django.
 """
@@ -19,8 +25,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .conditions import Condition, Rule
+from .conditions import Condition, Outcome, Rule
 from .review import ReviewStatus, clinician_stage
+
+# A rule's bound outcome method: answers -> whether (and why) the item applies.
+OutcomeOf = Callable[[Mapping[str, object]], Outcome]
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,10 @@ class StatementEntry:
     strength: str | None = None
     certainty: str | None = None
     treatments: tuple[str, ...] = ()
+    # The edition's own, reviewed wording for "this has been tried" (Markdown, and rendered and
+    # sanitized HTML like ``text_html``); empty when the edition has none.
+    tried_text: str = ""
+    tried_html: str = ""
     # A short clinician-facing caution while the statement's evidence is in doubt, with its own sources.
     caution: str = ""
     caution_html: str = ""
@@ -106,13 +119,13 @@ class EditionSnapshot:
     # items apply to no one, and publishing is refused until they are mended.
     problems: tuple[str, ...] = ()
     # For build_plan's inner loops: each entry paired with its rule's bound outcome method.
-    _by_pathway: Mapping[str, tuple[tuple[StatementEntry, Callable], ...]] = field(
+    _by_pathway: Mapping[str, tuple[tuple[StatementEntry, OutcomeOf], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _pitfall_rules: tuple[tuple[StatementEntry, Callable], ...] = field(default=(), compare=False, repr=False)
+    _pitfall_rules: tuple[tuple[StatementEntry, OutcomeOf], ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        grouped: dict[str, list[tuple[StatementEntry, Callable]]] = {}
+        grouped: dict[str, list[tuple[StatementEntry, OutcomeOf]]] = {}
         for recommendation in self.recommendations:
             grouped.setdefault(recommendation.pathway_key or "", []).append(
                 (recommendation, recommendation.rule.outcome)
@@ -142,9 +155,20 @@ class Planned(NamedTuple):
     caution_numbers: tuple[int, ...] = ()  # the reference numbers of its caution's sources
 
     @property
+    def all_tried(self) -> bool:
+        """Every one of the statement's treatments has been tried (False for a statement naming none)."""
+        return is_all_tried(self.entry, frozenset(self.tried))
+
+    @property
     def why(self) -> tuple[str, ...]:
         """The answers that made this apply, in words; empty means it applies to every patient."""
         return tuple(_describe(condition) for condition in self.because)
+
+
+def is_all_tried(entry: PathwayEntry | StatementEntry, tried: frozenset[str]) -> bool:
+    """True when ``entry`` names treatments and every one of them is in ``tried``."""
+    treatments = entry.treatments if isinstance(entry, StatementEntry) else ()
+    return bool(treatments) and tried.issuperset(treatments)
 
 
 @dataclass(frozen=True)
@@ -168,15 +192,28 @@ class Plan:
     sections: tuple[PlanSection, ...]
     pitfalls: tuple[Planned, ...]
     references: tuple[NumberedReference, ...]
+    # Recommendations all of whose treatments were already tried, in plan order: shown as tried.
+    tried: tuple[Planned, ...] = ()
 
     @property
     def recommendations(self) -> tuple[Planned, ...]:
+        """What the plan advises: the sections' statements (the already-tried part is not advice)."""
         return tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def shown(self) -> tuple[Planned, ...]:
+        """Everything the plan shows, in page order: pathways, sections, the already-tried part, pitfalls."""
+        return (*self.pathways, *self.recommendations, *self.tried, *self.pitfalls)
+
+    @property
+    def tried_treatments(self) -> tuple[str, ...]:
+        """The treatments of the already-tried part, each once, in the order they first appear."""
+        return tuple(dict.fromkeys(treatment for item in self.tried for treatment in item.tried))
 
     @property
     def review_stage(self) -> ReviewStatus:
         """Where what is shown stands, by its least advanced item: submitted, under review or approved."""
-        return _review_stage(self.edition, [*self.pathways, *self.recommendations, *self.pitfalls], self.references)
+        return _review_stage(self.edition, list(self.shown), self.references)
 
     @property
     def pending_review(self) -> bool:
@@ -270,20 +307,46 @@ def build_plan(answers: Mapping[str, Any], snapshot: EditionSnapshot) -> Plan:
         if outcome.applies:
             pitfalls.append((pitfall, outcome.because))
 
+    section_order = [key for key, _ in snapshot.sections]
+    section_order += sorted(key for key in by_section if key not in section_order)
+    ordered = [(key, by_section[key]) for key in section_order if key in by_section]
+
+    # Statements whose every treatment was tried leave their section, in plan order.
+    tried_part: list[tuple[StatementEntry, tuple[Condition, ...]]] = []
+    if tried_all:
+        advised = []
+        for key, items in ordered:
+            remaining = []
+            for entry, because in items:
+                if is_all_tried(entry, tried_all):
+                    tried_part.append((entry, because))
+                else:
+                    remaining.append((entry, because))
+            if remaining:
+                advised.append((key, remaining))
+        ordered = advised
+
+    # Placed (and so references numbered) in page order.
     numbering = _Numbering(tried_all)
     planned = numbering.place
     planned_pathways = tuple(planned(entry, because) for entry, because in matched)
-    section_order = [key for key, _ in snapshot.sections]
-    section_order += sorted(key for key in by_section if key not in section_order)
     labels = dict(snapshot.sections)
     sections = tuple(
-        PlanSection(key, labels.get(key, key), tuple(planned(entry, because) for entry, because in by_section[key]))
-        for key in section_order
-        if key in by_section
+        PlanSection(key, labels.get(key, key), tuple(planned(entry, because) for entry, because in items))
+        for key, items in ordered
     )
+    planned_tried = tuple(planned(entry, because) for entry, because in tried_part)
     planned_pitfalls = tuple(planned(entry, because) for entry, because in pitfalls)
     references = numbering.references(snapshot)
-    return Plan(snapshot, dict(answers), planned_pathways, sections, planned_pitfalls, references)
+    return Plan(
+        edition=snapshot,
+        answers=dict(answers),
+        pathways=planned_pathways,
+        sections=sections,
+        pitfalls=planned_pitfalls,
+        references=references,
+        tried=planned_tried,
+    )
 
 
 @dataclass(frozen=True)

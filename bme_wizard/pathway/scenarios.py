@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .answers import AnswersError, clean_answers
-from .plan import EditionSnapshot, Plan, build_plan
+from .plan import EditionSnapshot, PathwayEntry, Plan, StatementEntry, build_plan
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,17 @@ class ScenarioOutcome:
 
 
 def shown_keys(plan: Plan) -> set[str]:
-    """The keys of every pathway, statement and pitfall a plan shows."""
-    return {item.entry.key for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls)}
+    """The keys of every pathway, statement and pitfall a plan shows, statements shown as already tried included."""
+    return {item.entry.key for item in plan.shown}
 
 
 def edition_keys(snapshot: EditionSnapshot) -> set[str]:
-    return {entry.key for entry in (*snapshot.pathways, *snapshot.recommendations, *snapshot.pitfalls)}
+    entries: tuple[PathwayEntry | StatementEntry, ...] = (
+        *snapshot.pathways,
+        *snapshot.recommendations,
+        *snapshot.pitfalls,
+    )
+    return {entry.key for entry in entries}
 
 
 def run_scenario(spec: ScenarioSpec, snapshot: EditionSnapshot) -> ScenarioOutcome:

@@ -68,6 +68,13 @@ class Question:
                 return choice.label
         return value
 
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """The range of an integer question, (minimum, maximum); every integer question has one."""
+        if self.minimum is None or self.maximum is None:
+            raise ValueError(f"{self.key} has no range: it is not an integer question.")
+        return self.minimum, self.maximum
+
 
 STEPS: tuple[Step, ...] = (
     Step("mri", "MRI findings"),
@@ -319,6 +326,9 @@ def _check_vocabulary() -> None:
             problems.append(f"unknown step {question.step!r}")
         if (question.kind is Kind.INTEGER) == bool(question.choices):
             problems.append("integer questions have a range, the others have choices")
+        has_range = question.minimum is not None and question.maximum is not None
+        if (question.kind is Kind.INTEGER) != has_range:
+            problems.append("integer questions, and only they, have a minimum and a maximum")
         if question.asked_when:
             parent = QUESTIONS.get(question.asked_when.question)
             if parent is None or parent.step != question.step:

@@ -113,6 +113,11 @@ def test_the_summary_at_360_px_copies_a_note_with_the_permalink(live_server, fir
 
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="Edit answers").is_visible()
+    # Printed, the treatments already tried still read as tried, the statement only as previously advised.
+    assert page.get_by_role("heading", name="Already tried", exact=True).is_visible()
+    tried = page.locator(".plan-tried")
+    assert "Already tried: NSAIDs, Protected weight bearing" in tried.inner_text()
+    assert tried.locator(".previously-advised").first.is_visible()
     context.close()
 
 

@@ -68,20 +68,66 @@ def statements(items, applies_when: bool = False) -> SafeString:
     return mark_safe("".join(_statement(item, applies_when) for item in items))  # noqa: S308 - escaped in _statement
 
 
+@register.filter
+def treatments(values) -> str:
+    """Treatment keys as their labels, comma separated (autoescaped by the template)."""
+    return treatment_labels(values)
+
+
+@register.simple_tag
+def tried_statements(items) -> SafeString:
+    """The already-tried part of a plan: each statement read as tried, never as an instruction."""
+    return mark_safe("".join(_tried_statement(item) for item in items))  # noqa: S308 - escaped in _tried_statement
+
+
+def treatment_labels(treatments) -> str:
+    return ", ".join(label(treatment, "treatment") for treatment in treatments)
+
+
+@lru_cache(maxsize=20_000)
+def _tried_text(entry: StatementEntry) -> str:
+    """What a tried statement says: the edition's wording for it having been tried, or else the
+    original statement, quoted as what was advised before (secondary, never the main instruction)."""
+    if entry.tried_html:
+        return f'<div class="statement-text tried-text">{entry.tried_html}</div>'  # sanitized in the snapshot
+    return (
+        '<blockquote class="previously-advised"><p class="previously-advised-label">Previously advised:</p>'
+        f"{entry.text_html}</blockquote>"
+    )
+
+
+def _tried_statement(item: Planned) -> str:
+    """The ``<li>`` of a statement all of whose treatments were tried: the treatments as tried first,
+    then the edition's tried wording (or the statement as previously advised), grading, sources, why."""
+    _, meta = _fixed_parts(item.entry, False)
+    tried = escape(treatment_labels(item.tried))
+    parts = [
+        f'<p class="tried"><strong>Already tried:</strong> {tried}</p>',
+        _tried_text(item.entry),
+        f'<p class="statement-meta">{meta} {_citation_links(item.citation_numbers)}</p>',
+        _why(item),
+    ]
+    return f'<li class="statement statement-tried">{"".join(parts)}</li>'  # every value escaped above
+
+
+def _why(item: Planned) -> str:
+    if item.why:
+        reasons = "<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in item.why) + "</ul>"
+    else:
+        reasons = "<p>It applies to every patient.</p>"
+    return f'<details class="why"><summary>Why this applies</summary>{reasons}</details>'
+
+
 def _statement(item: Planned, applies_when: bool) -> str:
     """The ``<li>`` of one statement: text, grading, review, sources; then, on a guideline, when it
     applies, or on a summary, why it applies to this patient and what was already tried."""
     text, meta = _fixed_parts(item.entry, applies_when)
     parts = []
     if item.tried:
-        tried = escape(", ".join(label(treatment, "treatment") for treatment in item.tried))
+        tried = escape(treatment_labels(item.tried))
         parts.append(f'<p class="tried"><strong>Already tried:</strong> {tried}</p>')
     parts.append(text)
     parts.append(f'<p class="statement-meta">{meta} {_citation_links(item.citation_numbers)}</p>')
     if not applies_when:
-        if item.why:
-            reasons = "<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in item.why) + "</ul>"
-        else:
-            reasons = "<p>It applies to every patient.</p>"
-        parts.append(f'<details class="why"><summary>Why this applies</summary>{reasons}</details>')
+        parts.append(_why(item))
     return f'<li class="statement">{"".join(parts)}</li>'  # every value escaped above
