@@ -46,7 +46,8 @@ def conforms(openapi):
 
 class TestPlan:
     def test_returns_the_plan_for_the_current_edition(self, client, first_edition, conforms):
-        response = post(client, {"answers": answers(context="vertebral_fracture", fracture_cause="cancer")})
+        cancer = answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes")
+        response = post(client, {"answers": cancer})
         assert response.status_code == 200
         plan = conforms(response)
         assert plan["edition"] == {
@@ -56,6 +57,9 @@ class TestPlan:
             "status": "published",
             "current": True,
             "updated_at": plan["edition"]["updated_at"],
+            "last_updated": "2025-11-04",  # the source's date, not the day the database was set up
+            "source_note": first_edition.text.source_note,
+            "publication_note": "",
         }
         assert plan["pending_review"] is True
         assert [p["key"] for p in plan["pathways"]] == ["workup", "vertebral_fracture"]
@@ -71,6 +75,9 @@ class TestPlan:
         numbers = [ref["number"] for ref in plan["references"]]
         assert numbers == list(range(1, len(numbers) + 1))
         assert set(kyphoplasty["citations"]) <= set(numbers)
+        # The evidence check's caution travels with the statement, with its own sources.
+        assert kyphoplasty["caution"].startswith("Evidence check: no 80% figure was found.")
+        assert kyphoplasty["caution_citations"] and set(kyphoplasty["caution_citations"]) <= set(numbers)
 
     def test_marks_treatments_already_tried(self, client, first_edition, conforms):
         plan = conforms(post(client, {"answers": answers(context="transient_bme", treatments_tried=["nsaids"])}))
@@ -83,7 +90,7 @@ class TestPlan:
         assert "tbme-conservative" not in [r["key"] for r in plan["recommendations"]]
         [tried] = [r for r in plan["already_tried"] if r["key"] == "tbme-conservative"]
         assert (tried["tried"], tried["tried_treatments"]) == (True, ["nsaids", "protected_weight_bearing"])
-        assert tried["tried_text"] == ""  # the first edition has no wording of its own for it
+        assert tried["tried_text"] == "NSAIDs and protected weight bearing have already been tried."
         assert tried["section"] == "first_line" and tried["citations"]
         # Only NSAIDs tried: still advice, naming what was tried.
         plan = conforms(post(client, {"answers": answers(context="transient_bme", treatments_tried=["nsaids"])}))
@@ -232,7 +239,7 @@ class TestOpenAPI:
             rule["then"]["properties"]["site"] for rule in schema["allOf"] if "site" in rule["then"]["properties"]
         )
         assert site["enum"] == list(QUESTIONS["site"].values)
-        assert schema["properties"]["symptom_weeks"]["maximum"] == 520
+        assert schema["properties"]["symptom_weeks"]["anyOf"][0]["maximum"] == 520  # optional: not in the wizard
         assert "ramris_bme" not in schema["required"] and "context" in schema["required"]
 
     def test_the_answers_schema_accepts_what_the_api_accepts(self, openapi):

@@ -87,8 +87,9 @@ class TestInvalidContentLoadsNothing:
 
     def test_wrong_types_unknown_and_missing_fields(self, first_edition_document):
         doc = copy.deepcopy(first_edition_document)
-        doc["pitfalls"][1]["text"] = ["not", "text"]
-        doc["pitfalls"][2]["colour"] = "red"
+        pitfalls = {pitfall["key"]: pitfall for pitfall in doc["pitfalls"]}
+        pitfalls["pitfall-not-on-bme-alone"]["text"] = ["not", "text"]
+        pitfalls["pitfall-immobilisation"]["colour"] = "red"
         del doc["pathways"][0]["title"]
         problems = _problems(doc)
         assert "pitfalls[pitfall-not-on-bme-alone].text: expected str, got list" in problems
@@ -97,7 +98,7 @@ class TestInvalidContentLoadsNothing:
 
     def test_duplicate_keys(self, first_edition_document):
         doc = copy.deepcopy(first_edition_document)
-        doc["pitfalls"][1]["key"] = "vcf-nsaids"
+        next(p for p in doc["pitfalls"] if p["key"] == "pitfall-not-on-bme-alone")["key"] = "vcf-nsaids"
         problems = _problems(doc)
         assert (
             "pitfalls[vcf-nsaids].key: duplicate key; also used by "

@@ -46,7 +46,13 @@ def test_it_holds_every_clinical_context_and_pitfall_of_the_seed(first_edition):
         "multiple_myeloma",
         "cno",
     }
-    assert Pitfall.objects.filter(edition=first_edition).count() == 4
+    seed_pitfalls = {
+        "pitfall-nonspecific",
+        "pitfall-not-on-bme-alone",
+        "pitfall-immobilisation",
+        "pitfall-opioid-overuse",
+    }
+    assert seed_pitfalls <= set(Pitfall.objects.filter(edition=first_edition).values_list("key", flat=True))
     assert Recommendation.objects.filter(edition=first_edition).count() >= 25
 
 
@@ -62,20 +68,53 @@ def test_each_pathway_cites_at_least_one_seed_reference(first_edition):
         assert cited.filter(title__in=SEED_REFERENCE_TITLES).exists(), pathway.key
 
 
+EVIDENCE_CHECK_REFERENCES = {
+    "evidence-check-2025",
+    "nogg-guideline",
+    "berenson-cafe-2011",
+    "boyesen-2011",
+    "de-winter-2018",
+    "renson-2020",
+    "acr-2019-criteria",
+}
+
+
 def test_all_seed_references_are_present_and_none_is_invented(first_edition):
     references = Reference.objects.filter(edition=first_edition)
-    assert set(references.exclude(is_incomplete=True).values_list("title", flat=True)) == SEED_REFERENCE_TITLES
-    # The seed gives no DOI, PMID or URL for any of its references: none may be made up.
-    assert not references.exclude(doi="", pmid="", url="").exists()
+    complete = set(references.exclude(is_incomplete=True).values_list("title", flat=True))
+    assert complete == SEED_REFERENCE_TITLES | {
+        "Independent evidence check of the source's claims against public primary sources"
+    }
+    # The seed gives no DOI, PMID or URL: only records of primary sources the evidence check names carry
+    # one, and those it leaves untitled are incomplete records that say so.
+    with_identifiers = set(references.exclude(doi="", pmid="", url="").values_list("key", flat=True))
+    assert with_identifiers and with_identifiers <= EVIDENCE_CHECK_REFERENCES
+    assert not references.filter(key__in=EVIDENCE_CHECK_REFERENCES, is_incomplete=True, incomplete_note="").exists()
+
+
+def test_every_statement_the_evidence_check_doubts_carries_a_cited_caution(first_edition):
+    from bme_wizard.content.models import BLOCKING_COMMENT_KINDS, CitationPart
+
+    doubted = EditionItem.objects.filter(
+        edition=first_edition, review_comments__is_open=True, review_comments__kind__in=BLOCKING_COMMENT_KINDS
+    ).distinct()
+    assert doubted.count() >= 5
+    for item in doubted:
+        statement = item.as_concrete()
+        assert statement.caution.strip(), statement.key
+        assert statement.citations.filter(part=CitationPart.CAUTION).exists(), statement.key
+    for model in (Recommendation, Pitfall):
+        for statement in model.objects.filter(edition=first_edition).exclude(caution=""):
+            assert statement.citations.filter(part=CitationPart.CAUTION).exists(), statement.key
 
 
 def test_the_missing_citation_6_is_an_incomplete_record_not_an_invention(first_edition):
-    six = Reference.objects.get(edition=first_edition, is_incomplete=True)
+    six = Reference.objects.get(edition=first_edition, key="source-citation-6-denosumab")
     assert (six.title, six.authors, six.source, six.year, six.doi, six.pmid) == ("", "", "", None, "", "")
     assert "no entry 6" in six.incomplete_note
     assert "Incomplete record" in six.citation_text()
     denosumab = Recommendation.objects.get(edition=first_edition, key="refractory-denosumab")
-    assert list(denosumab.citations.values_list("reference", flat=True)) == [six.pk]
+    assert list(denosumab.citations.filter(part="statement").values_list("reference", flat=True)) == [six.pk]
 
 
 def test_items_await_human_review(first_edition):
@@ -95,7 +134,7 @@ def test_items_await_human_review(first_edition):
         ("charcot-suspect-osteomyelitis", "89% vs 87%"),
         ("pitfall-nonspecific", "23.4%"),
         ("source-citation-6-denosumab", "Injury, 2017"),
-        ("refractory", "no minimum duration of conservative care"),
+        ("refractory", "The 2-week minimum is an editorial choice"),
     ],
 )
 def test_evidence_check_findings_are_open_review_comments_on_their_statements(first_edition, key, finding):

@@ -77,7 +77,7 @@ def test_references_are_numbered_contiguously_from_1(first_snapshot, raw):
     plan = build_plan(clean_answers(raw), first_snapshot)
     numbers = [reference.number for reference in plan.references]
     assert numbers == list(range(1, len(numbers) + 1))
-    cited = {n for item in plan.shown for n in item.citation_numbers}
+    cited = {n for item in plan.shown for n in (*item.citation_numbers, *item.caution_numbers)}
     assert cited == set(numbers)
 
 
@@ -108,3 +108,95 @@ def test_a_statement_is_shown_as_tried_exactly_when_all_its_treatments_were_trie
     )
     advised = {item.entry.key for item in build_plan(answers, untreated).recommendations}
     assert {item.entry.key for item in (*plan.recommendations, *plan.tried)} == advised
+
+
+# ---------------------------------------------------------------------------------------
+# The first edition's boundaries (DESIGN.md, "How the seed maps to conditions")
+# ---------------------------------------------------------------------------------------
+
+# The source's conservative treatments for refractory bone marrow edema, and its shortest course.
+CONSERVATIVE = {"nsaids", "protected_weight_bearing"}
+NOT_IMPROVING = {"no_change", "worsening"}
+
+
+def _escalation_is_due(key: str, answers) -> bool:
+    """Whether the pathway the statement belongs to has reached escalation for this patient, by the
+    threshold DESIGN.md gives it: refractory care after at least 2 weeks of conservative care tried
+    without improvement; vertebral augmentation after 12 weeks without improvement, or earlier for
+    severe pain; augmentation in myeloma for a fracture that stays painful (no time is given)."""
+    weeks, response = answers.get("conservative_weeks", 0), answers.get("response")
+    if key.startswith("refractory"):
+        tried = CONSERVATIVE & set(answers.get("treatments_tried") or ())
+        return bool(tried) and weeks >= 2 and response in NOT_IMPROVING
+    if key.startswith("vcf-") or key.startswith("myeloma-"):
+        severe = answers.get("severe_pain") == "yes"
+        if key.startswith("myeloma-"):
+            return severe or response in NOT_IMPROVING
+        return severe or (weeks >= 12 and (response in NOT_IMPROVING or key == "vcf-kyphoplasty-cancer"))
+    raise AssertionError(f"an escalation statement of no known pathway: {key}")
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_no_escalation_without_an_mri_that_shows_edema_and_care_tried_for_the_threshold(first_snapshot, raw):
+    answers = clean_answers(raw)
+    plan = build_plan(answers, first_snapshot)
+    for section in plan.sections:
+        if section.key != "escalation":
+            continue
+        for item in section.items:
+            assert answers.get("bme_on_fluid_sensitive") == "yes", (item.entry.key, answers)
+            assert _escalation_is_due(item.entry.key, answers), (item.entry.key, answers)
+
+
+REASSURANCE = {"tbme-natural-course", "tbme-imaging-hip"}
+
+
+@SETTINGS
+@given(raw=valid_answers())
+def test_no_transient_reassurance_or_refractory_escalation_beside_the_osteonecrosis_warning(first_snapshot, raw):
+    shown = {item.entry.key for item in build_plan(clean_answers(raw), first_snapshot).shown}
+    if "workup-dce-rim" in shown:
+        assert not (REASSURANCE | {"refractory"}) & shown, shown
+
+
+def _alternatives(question, answers):
+    """Other valid answers to ``question`` for this patient (asked questions only)."""
+    if question.kind is Kind.CHOICE:
+        return [value for value in question.values if value != answers.get(question.key)]
+    if question.kind is Kind.INTEGER:
+        return [value for value in (question.minimum, 1, 2, 3, 11, 12, 13, 40, question.maximum)]
+    return [[value] for value in question.values] + ([[]] if question.optional else [])
+
+
+def test_every_question_the_wizard_asks_changes_at_least_one_plan(first_snapshot):
+    """For each question the wizard asks, some patient's plan changes when only that answer changes."""
+    import random
+
+    from benchmarks.editions import random_answers
+    from bme_wizard.pathway.answers import AnswersError
+    from bme_wizard.pathway.vocabulary import STEPS, wizard_questions
+
+    rng = random.Random(12)  # noqa: S311 - a seeded sample of patients, not a secret
+    patients = [random_answers(rng) for _ in range(400)]
+    idle = []
+    for step in STEPS:
+        for question in wizard_questions(step.key):
+            changes = False
+            for answers in patients:
+                if not is_asked(question, answers):
+                    continue
+                before = {item.entry.key for item in build_plan(answers, first_snapshot).shown}
+                for value in _alternatives(question, answers):
+                    try:
+                        other = clean_answers({**answers, question.key: value})
+                    except AnswersError:
+                        continue
+                    if {item.entry.key for item in build_plan(other, first_snapshot).shown} != before:
+                        changes = True
+                        break
+                if changes:
+                    break
+            if not changes:
+                idle.append(question.key)
+    assert idle == [], f"asked by the wizard but changing no plan: {idle}"

@@ -26,6 +26,9 @@ BOTH = answers(context="transient_bme", treatments_tried=["nsaids", "protected_w
 NSAIDS_ONLY = answers(context="transient_bme", treatments_tried=["nsaids"])
 STATEMENT = "Treat conservatively with NSAIDs and protected weight bearing."
 PLAIN = "Anti-inflammatory painkillers and taking weight off the painful joint"
+# The first edition's own wording for the statement once tried; tests of the fallback (an edition
+# without such wording) take it away with ``_with_tried_wording(monkeypatch, text="")``.
+EDITION_WORDING = "NSAIDs and protected weight bearing have already been tried."
 TRIED_WORDING = "NSAIDs and protected weight bearing have been tried: reassess before going further."
 
 
@@ -67,7 +70,7 @@ def _with_tried_wording(monkeypatch, key="tbme-conservative", text=TRIED_WORDING
     def snapshot(edition):
         original = edition_snapshot(edition)
         recommendations = tuple(
-            replace(entry, tried_text=text, tried_html=f"<p>{text}</p>") if entry.key == key else entry
+            replace(entry, tried_text=text, tried_html=f"<p>{text}</p>" if text else "") if entry.key == key else entry
             for entry in original.recommendations
         )
         return replace(original, recommendations=recommendations)
@@ -76,7 +79,8 @@ def _with_tried_wording(monkeypatch, key="tbme-conservative", text=TRIED_WORDING
 
 
 class TestSummaryPage:
-    def test_a_fully_tried_statement_is_shown_as_tried_after_what_comes_next(self, client, first_edition):
+    def test_a_fully_tried_statement_is_shown_as_tried_after_what_comes_next(self, client, first_edition, monkeypatch):
+        _with_tried_wording(monkeypatch, text="")  # an edition without its own wording once tried
         html = client.get(walk(client, BOTH)).content.decode()
         tried = _section(html, "section-tried")
         assert '<h2 id="section-tried">Already tried</h2>' in tried
@@ -117,7 +121,15 @@ class TestSummaryPage:
         assert "no-print" not in html[start : html.index(">", start)]
         assert "no-print" not in _section(html, "section-tried")
 
-    def test_the_clinical_note_has_an_already_tried_section(self, client, first_edition):
+    def test_the_first_editions_own_wording_once_tried(self, client, first_edition):
+        html = client.get(walk(client, BOTH)).content.decode()
+        tried = _section(html, "section-tried")
+        assert f'<div class="statement-text tried-text"><p>{EDITION_WORDING}</p></div>' in tried
+        assert STATEMENT not in html[: html.index('id="note-title"')]
+        assert f"- {EDITION_WORDING} [" in _note(html)
+
+    def test_the_clinical_note_has_an_already_tried_section(self, client, first_edition, monkeypatch):
+        _with_tried_wording(monkeypatch, text="")
         note = _note(client.get(walk(client, BOTH)).content.decode())
         tried = _between(note, "\nAlready tried\n", "\nPitfalls to avoid\n")
         assert "- Already tried: NSAIDs, Protected weight bearing. [" in tried
@@ -157,9 +169,9 @@ class TestCommand:
         call_command("plan", str(path), stdout=out)
         text = out.getvalue()
         tried = _between(text, "\nAlready tried\n", "\nPitfalls to avoid\n")
-        assert "  - Already tried: NSAIDs, Protected weight bearing. [" in tried
-        assert "Previously advised: “Treat conservatively with NSAIDs and protected" in tried
-        assert f"  - {STATEMENT}" not in text
+        assert f"  - {EDITION_WORDING} [" in tried
+        assert "Already tried: NSAIDs, Protected weight bearing." in tried
+        assert STATEMENT not in text
 
         out = io.StringIO()
         call_command("plan", str(path), "--json", stdout=out)
@@ -208,4 +220,4 @@ def test_what_changed_for_this_case_shows_the_tried_part_in_both_plans(client, f
         side = _between(html, f'id="{column}"', "</section>")
         tried = side[side.index("<h3>Already tried</h3>") :]
         assert "Already tried:</strong> NSAIDs, Protected weight bearing</p>" in tried
-        assert "Previously advised:" in tried
+        assert EDITION_WORDING in tried

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django import forms
 
 from bme_wizard.pathway.answers import AnswersError, clean_answers, is_asked
-from bme_wizard.pathway.vocabulary import Kind, Question, questions_for_step
+from bme_wizard.pathway.vocabulary import Kind, Question, wizard_questions
 
 
 def _field(question: Question) -> forms.Field:
@@ -59,6 +59,6 @@ class StepForm(forms.Form):
 
 
 def step_form(step: str) -> type[StepForm]:
-    questions = questions_for_step(step)
+    questions = wizard_questions(step)
     attrs = {question.key: _field(question) for question in questions}
     return type(f"{step.title()}StepForm", (StepForm,), {**attrs, "step": step, "questions": questions})

@@ -41,6 +41,8 @@ def _question_schema(question: Question) -> dict[str, Any]:
     if question.optional:
         schema = {"anyOf": [schema, {"type": "null"}]}
         description += " Optional."
+    if not question.in_wizard:
+        description += " The wizard does not ask it (no statement of the current edition turns on it)."
     return {**schema, "description": description}
 
 
@@ -149,6 +151,12 @@ def _statement(extra: dict[str, Any]) -> dict[str, Any]:
         "review_status": _choices(ReviewStatus.choices),
         "why": {"$ref": REF + "Why"},
         "citations": {"$ref": REF + "Citations"},
+        "caution": {
+            "type": "string",
+            "description": "Markdown, for clinicians: a short caution to show under the statement while the board "
+            "has its evidence in doubt (for example a figure the evidence check could not confirm). Empty when none.",
+        },
+        "caution_citations": {"$ref": REF + "Citations"},
         **extra,
     }
     return _object(properties)
@@ -179,6 +187,13 @@ def _plan() -> dict[str, Any]:
                 "status": _choices(EditionStatus.choices),
                 "current": {"type": "boolean", "description": "False when a newer edition has been published."},
                 "updated_at": {"type": "string", "format": "date-time"},
+                "last_updated": {
+                    "type": "string",
+                    "description": "When the content was last updated (YYYY-MM-DD): its source's date, or the "
+                    "publication date. Empty for an unpublished draft.",
+                },
+                "source_note": {"type": "string", "description": "Markdown: where the content comes from."},
+                "publication_note": {"type": "string", "description": "Markdown: what this edition changed and why."},
             }
         ),
         "pending_review": {

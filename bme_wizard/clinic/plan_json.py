@@ -30,6 +30,8 @@ def _statement(item: Planned) -> dict[str, Any]:
         "review_status": entry.review_status,
         "why": _why(item.because),
         "citations": list(item.citation_numbers),
+        "caution": entry.caution,
+        "caution_citations": list(item.caution_numbers),
     }
     if entry.kind == "recommendation":
         data.update(
@@ -63,6 +65,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "status": edition.status,
             "current": edition.status == "published",
             "updated_at": edition.updated_at,
+            "last_updated": edition.last_updated,
+            "source_note": edition.text.source_note if edition.text else "",
+            "publication_note": edition.publication_note,
         },
         "pending_review": plan.pending_review,
         "answers": dict(plan.answers),

@@ -64,6 +64,10 @@ def _tried_item(item: Planned, width: int | None) -> list[str]:
 
 def _details(item: Planned, width: int | None) -> list[str]:
     lines = []
+    caution = getattr(item.entry, "caution", "")
+    if caution:
+        marks = "".join(f"[{n}]" for n in item.caution_numbers)
+        lines += _wrap(f"CAUTION: {caution} {marks}", "    ", width)
     if getattr(item.entry, "strength", None):
         lines.append(
             f"    Strength: {label(item.entry.strength, 'strength')}; "
@@ -77,6 +81,8 @@ def _details(item: Planned, width: int | None) -> list[str]:
 def plan_to_text(plan: Plan, *, width: int | None = WIDTH) -> str:
     edition = plan.edition
     lines = [f"{edition.label}: {edition.title} ({edition.status})"]
+    if edition.last_updated:
+        lines.append(f"Content last updated {edition.last_updated}.")
     if plan.pending_review:
         lines += _wrap(
             "CAUTION: some of this content has not yet been approved by the medical advisory board.", "", width

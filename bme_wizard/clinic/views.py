@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from bme_wizard.content.selectors import edition_current
 from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.plan import Plan, build_plan, outline
+from bme_wizard.pathway.review import CLINICIAN_STAGES
 
 from .models import Assessment
 from .plan_text import plan_to_note
@@ -78,20 +79,8 @@ def plan_context(plan: Plan) -> dict:
         "plan": plan,
         "contexts": [item for item in plan.pathways if item.entry.rule.conditions],
         "review_stage": plan.review_stage,
-        "imaging_notice": _imaging_notice(plan.answers),
-        "review_stages": [("submitted", "Submitted"), ("under_review", "Under review"), ("approved", "Approved")],
+        "review_stages": [(stage.value, stage.label) for stage in CLINICIAN_STAGES],
     }
-
-
-def _imaging_notice(answers: dict) -> str:
-    """Say plainly when the plan rests on an MRI not yet done, or one that showed no edema."""
-    if answers.get("mri_done") == "no":
-        return "No MRI yet: this plan starts with imaging, and the rest depends on what it shows."
-    if answers.get("bme_on_fluid_sensitive") == "no":
-        return "The MRI showed no bone marrow edema on fluid-sensitive sequences: check that this pathway applies."
-    if answers.get("bme_on_fluid_sensitive") == "unsure":
-        return "Bone marrow edema on the MRI is uncertain: confirm it before relying on this plan."
-    return ""
 
 
 def private_page(view):

@@ -241,36 +241,22 @@ class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAd
 
     def response_change(self, request, obj):
         if "_submit" in request.POST:
-            messages.success(request, f"{obj.key} is saved and submitted for review.")
+            messages.success(
+                request, f"{self.opts.verbose_name.capitalize()} {obj.key} is saved and submitted for review."
+            )
             return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_review", args=[obj.pk]))
         return super().response_change(request, obj)
 
     # --- removal is a reviewed change -----------------------------------------------------------
 
-    def delete_model(self, request, obj):
-        services.item_remove(item=obj, user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for item in queryset:
-            services.item_remove(item=item, user=request.user)
-
     def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ValidationError as error:
-            _refuse(request, error)
-            return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_change", args=[object_id]))
+        # Removal is a reviewed change, not a deletion: the operation decides which it is.
+        return admin_workflow.item_remove_view(self, request, object_id)
 
-    def response_delete(self, request, obj_display, obj_id):
-        obj = self.model.objects.filter(pk=obj_id).first()
-        if obj is not None and obj.is_removed:
-            messages.success(
-                request,
-                f"{obj.key} is marked for removal. Like any change it is reviewed (four-eyes) and listed on the "
-                "edition's publish page; it leaves the edition when the edition is published.",
-            )
-            return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_change", args=[obj_id]))
-        return super().response_delete(request, obj_display, obj_id)
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # removal is one reviewed change at a time
+        return actions
 
     def has_delete_permission(self, request, obj=None):
         return not _is_frozen(obj) and not (obj and obj.is_removed) and super().has_delete_permission(request, obj)
@@ -752,6 +738,6 @@ class ScenarioAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin
 
     def response_change(self, request, obj):
         if "_submit" in request.POST:
-            messages.success(request, f"{obj.key} is saved and submitted for review.")
+            messages.success(request, f"Scenario {obj.key} is saved and submitted for review.")
             return HttpResponseRedirect(reverse("admin:content_scenario_review", args=[obj.pk]))
         return super().response_change(request, obj)

@@ -64,7 +64,8 @@ def _comment_step(request, subject) -> str:
         services.comment_add(subject=subject, user=request.user, body=request.POST.get("comment", ""), kind=kind)
         return "Comment added"
     comment = ReviewComment.objects.filter(pk=request.POST.get("comment_id") or 0).first()
-    if comment is None or comment.subject != subject:
+    subject_id = comment and (comment.item_id if isinstance(subject, EditionItem) else comment.scenario_id)
+    if comment is None or subject_id != subject.pk:
         raise services.WorkflowError("That comment does not belong to this page; reload it and try again.")
     services.comment_resolve(comment=comment, user=request.user, reason=request.POST.get("reason", ""))
     return "Comment resolved"
@@ -149,6 +150,32 @@ def review_selected(request, queryset, action: str, *, review=services.item_revi
         messages.error(request, reason)
     if len(refused) > 10:
         messages.error(request, f"…and {len(refused) - 10} more refused.")
+
+
+def item_remove_view(model_admin, request, object_id):
+    """Remove an item from a draft (the admin's Delete): a reviewed change for an item of the base edition,
+    a plain deletion for one added in this draft. Confirmed on a page that says which it is."""
+    item = _object_or_404(model_admin, request, object_id)
+    if not model_admin.has_delete_permission(request, item):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            removed = services.item_remove(item=item, user=request.user)
+        except ValidationError as error:
+            messages.error(request, _refusal(error))
+            return HttpResponseRedirect(_change_url(item))
+        if removed is None:
+            messages.success(request, f"{item.key} was new in this draft and is deleted.")
+            return HttpResponseRedirect(reverse(f"admin:content_{item._meta.model_name}_changelist"))
+        messages.success(
+            request,
+            f"{item._meta.verbose_name.capitalize()} {item.key} is marked for removal. Like any change it is "
+            "reviewed (four-eyes) and listed on the edition's publish page; it leaves the edition when the "
+            "edition is published.",
+        )
+        return HttpResponseRedirect(_change_url(item))
+    context = _context(model_admin, request, item, f"Remove {item.key}", item=item, in_base=item.in_base())
+    return render(request, "admin/content/item_remove.html", context)
 
 
 def item_restore_view(model_admin):

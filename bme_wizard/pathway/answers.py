@@ -11,10 +11,9 @@ The JSON API, the command line and the wizard all pass their answers through
   values ("none" not combined with others), integers whole numbers within range (12.0 is read as 12);
 - answers must not contradict each other (``CONSISTENCY_RULES``):
   each rule names two questions, and a contradiction is reported on both, each message naming
-  the other question. Clinicians' and integrators' answers (the API, the ``plan`` command, the
-  wizard, a saved assessment) are checked; answers saved before a rule existed are not
-  re-judged by it (``compare.answers_for_today``), nor, for now, the content scenarios (see
-  ``scenarios.run_scenario``).
+  the other question. Every entry point is checked (the API, the ``plan`` command, the wizard,
+  a saved assessment, content scenarios); answers saved before a rule existed are not re-judged
+  by it (``compare.answers_for_today``).
 
 Pure Python: nothing here imports Django.
 """

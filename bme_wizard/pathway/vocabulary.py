@@ -57,6 +57,9 @@ class Question:
     # Optional questions may be left unanswered; for MULTI it means the list may be empty.
     optional: bool = False
     asked_when: AskedWhen | None = None
+    # Whether the wizard asks it. A question no statement's condition can use would cost clinicians
+    # time for nothing: the API still accepts it (it must then be optional).
+    in_wizard: bool = True
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -219,6 +222,10 @@ _QUESTION_LIST: tuple[Question, ...] = (
         "Weeks of symptoms",
         minimum=0,
         maximum=520,
+        # No statement of the source turns on how long symptoms have lasted (conservative weeks carry
+        # the source's thresholds): not asked by the wizard; integrators may still send it.
+        optional=True,
+        in_wizard=False,
     ),
     Question(
         "severe_pain",
@@ -317,6 +324,11 @@ def questions_for_step(step: str) -> tuple[Question, ...]:
     return tuple(question for question in _QUESTION_LIST if question.step == step)
 
 
+def wizard_questions(step: str) -> tuple[Question, ...]:
+    """The questions of a step that the wizard asks."""
+    return tuple(question for question in questions_for_step(step) if question.in_wizard)
+
+
 def _check_vocabulary() -> None:
     """Fail at import if the vocabulary contradicts itself (a typo here would be a silent bug)."""
     step_keys = {step.key for step in STEPS}
@@ -337,6 +349,8 @@ def _check_vocabulary() -> None:
                 problems.append("asked_when names values its question does not have")
             elif _QUESTION_LIST.index(parent) > _QUESTION_LIST.index(question):
                 problems.append("asked_when must name an earlier question")
+        if not question.in_wizard and not question.optional:
+            problems.append("a question the wizard does not ask must be optional")
         if problems:
             raise ValueError(f"question vocabulary, {question.key}: {'; '.join(problems)}")
 

@@ -105,9 +105,21 @@ def _tried_statement(item: Planned) -> str:
         f'<p class="tried"><strong>Already tried:</strong> {tried}</p>',
         _tried_text(item.entry),
         f'<p class="statement-meta">{meta} {_citation_links(item.citation_numbers)}</p>',
+        _caution(item),
         _why(item),
     ]
     return f'<li class="statement statement-tried">{"".join(parts)}</li>'  # every value escaped above
+
+
+def _caution(item: Planned) -> str:
+    """The statement's caution, where the board has its evidence in doubt, with its own sources."""
+    html = getattr(item.entry, "caution_html", "")
+    if not html:
+        return ""
+    return (
+        '<div class="statement-caution" role="note"><p class="statement-caution-label"><strong>Caution:</strong></p>'
+        f"{html}{_citation_links(item.caution_numbers)}</div>"  # sanitized in the snapshot; numbers are ints
+    )
 
 
 def _why(item: Planned) -> str:
@@ -128,6 +140,7 @@ def _statement(item: Planned, applies_when: bool) -> str:
         parts.append(f'<p class="tried"><strong>Already tried:</strong> {tried}</p>')
     parts.append(text)
     parts.append(f'<p class="statement-meta">{meta} {_citation_links(item.citation_numbers)}</p>')
+    parts.append(_caution(item))
     if not applies_when:
         parts.append(_why(item))
     return f'<li class="statement">{"".join(parts)}</li>'  # every value escaped above
