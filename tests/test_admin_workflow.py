@@ -218,7 +218,15 @@ class TestInstantChecks:
         assert "<strong>NSAIDs</strong>" in data["html"]
         assert "<script" not in data["html"] and "&lt;script&gt;" in data["html"]  # shown as text
         assert "href" not in data["html"]  # the javascript: link is not made a link
-        assert client.post(url, {"text": "x" * 20_001}).status_code == 400
+        # The same limit, in the same words, as saving the item applies.
+        from bme_wizard.content.models import TEXT_MAX_CHARS
+
+        assert client.post(url, {"text": "x" * TEXT_MAX_CHARS}).status_code == 200
+        over = client.post(url, {"text": "x" * (TEXT_MAX_CHARS + 1)})
+        assert over.status_code == 400
+        assert over.json()["errors"]["text"] == [
+            f"Ensure this value has at most {TEXT_MAX_CHARS} characters (it has {TEXT_MAX_CHARS + 1})."
+        ]
         assert client.get(url).status_code == 405
 
     def test_a_condition_row_is_explained_or_its_problem_named(self, client, author):

@@ -172,7 +172,12 @@ class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAd
         js = ["js/admin-editing.js"]
 
     def get_fields(self, request, obj=None):
-        return [*super().get_fields(request, obj), "changed_by", "version"]
+        """The item's own content fields (``content_fields``, one definition with its review), then bookkeeping."""
+        model = self.model
+        conditional = ["match"] if hasattr(model, "match") else []
+        leading = ["edition", "key"] if model is EditionText else ["edition", "key", "order"]
+        bookkeeping = ["review_status", "is_removed", "changed_by", "created_at", "updated_at", "version"]
+        return [*leading, *model.content_fields, *conditional, *bookkeeping]
 
     def get_readonly_fields(self, request, obj=None):
         if _is_frozen(obj) or (obj is not None and obj.is_removed):
@@ -423,7 +428,6 @@ class EditionTextAdmin(EditionItemAdmin):
     inlines = []
     list_display = ["title", "edition", "review_status", "open_comment_count"]
     search_fields = ["title", "summary", "source_note"]
-    fields = ["edition", "key", "title", "summary", "source_note", "content_date", "review_status", "updated_at"]
     readonly_fields = [*EditionItemAdmin.readonly_fields, "key"]
 
     def has_add_permission(self, request):
@@ -446,18 +450,6 @@ class PathwayAdmin(EditionItemAdmin):
         "open_comment_count",
     ]
     search_fields = ["key", "title", "summary"]
-    fields = [
-        "edition",
-        "key",
-        "title",
-        "summary",
-        "order",
-        "match",
-        "review_status",
-        "is_removed",
-        "created_at",
-        "updated_at",
-    ]
 
 
 class RecommendationForm(VersionedForm):
@@ -470,7 +462,7 @@ class RecommendationForm(VersionedForm):
 
     class Meta:
         model = Recommendation
-        fields = ["treatments"]  # the admin adds the others from RecommendationAdmin.fields
+        fields = ["treatments"]  # the admin adds the others (EditionItemAdmin.get_fields)
 
 
 @admin.register(Recommendation)
@@ -500,25 +492,6 @@ class RecommendationAdmin(EditionItemAdmin):
     list_select_related = ["edition", "pathway"]
     ordering = ["-edition__number", "pathway__order", "order"]
     search_fields = ["key", "text", "plain_text"]
-    fields = [
-        "edition",
-        "pathway",
-        "key",
-        "section",
-        "order",
-        "text",
-        "plain_text",
-        "tried_text",
-        "caution",
-        "strength",
-        "certainty",
-        "treatments",
-        "match",
-        "review_status",
-        "is_removed",
-        "created_at",
-        "updated_at",
-    ]
 
     @admin.display(description="statement")
     def excerpt(self, obj):
@@ -538,19 +511,6 @@ class RecommendationAdmin(EditionItemAdmin):
 class PitfallAdmin(EditionItemAdmin):
     list_display = ["key", "excerpt", "edition", "review_status", "is_removed", "citation_count", "open_comment_count"]
     search_fields = ["key", "text", "plain_text"]
-    fields = [
-        "edition",
-        "key",
-        "order",
-        "text",
-        "plain_text",
-        "caution",
-        "match",
-        "review_status",
-        "is_removed",
-        "created_at",
-        "updated_at",
-    ]
 
     excerpt = RecommendationAdmin.excerpt
 
@@ -572,25 +532,6 @@ class ReferenceAdmin(EditionItemAdmin):
     ]
     list_filter = ["edition", "kind", "is_incomplete", "review_status", "is_removed"]
     search_fields = ["key", "title", "authors", "source", "doi", "pmid"]
-    fields = [
-        "edition",
-        "key",
-        "order",
-        "kind",
-        "authors",
-        "title",
-        "source",
-        "year",
-        "doi",
-        "pmid",
-        "url",
-        "is_incomplete",
-        "incomplete_note",
-        "review_status",
-        "is_removed",
-        "created_at",
-        "updated_at",
-    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(cited_count=Count("cited_by", distinct=True))

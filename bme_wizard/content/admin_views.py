@@ -7,7 +7,8 @@ site's login and a view-permission check on editions.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
 from .markdown import render_markdown
-from .models import Edition
+from .models import TEXT_MAX_CHARS, Edition
 from .selectors import edition_compared_by_default, edition_diff
 
 
@@ -55,16 +56,14 @@ def edition_diff_view(request, object_id, *, model_admin):
     return render(request, "admin/content/edition/diff.html", context)
 
 
-# An editor's statement is a paragraph or a few; anything longer is not typed into a form.
-PREVIEW_MAX_CHARS = 20_000
-
-
 @require_POST
 def markdown_preview(request):
     """The sanitized HTML of the posted ``text``, exactly as clinicians would see it."""
     text = request.POST.get("text", "")
-    if len(text) > PREVIEW_MAX_CHARS:
-        return JsonResponse({"errors": {"text": [f"Longer than {PREVIEW_MAX_CHARS} characters."]}}, status=400)
+    try:
+        MaxLengthValidator(TEXT_MAX_CHARS)(text)  # the limit the save applies, in the same words
+    except ValidationError as error:
+        return JsonResponse({"errors": {"text": error.messages}}, status=400)
     return JsonResponse({"html": render_markdown(text)})
 
 

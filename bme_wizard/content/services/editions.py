@@ -61,6 +61,16 @@ def _copy_values(original: EditionItem) -> dict[str, Any]:
     }
 
 
+def rows_by_item(items, conditions, citations) -> dict[int, dict[str, list]]:
+    """Rows written in bulk, grouped by their item, as ``record_history`` takes them."""
+    rows: dict[int, dict[str, list]] = {item.pk: {"conditions": [], "citations": []} for item in items}
+    for row in conditions:
+        rows[row.item.pk]["conditions"].append(row)
+    for row in citations:
+        rows[row.item.pk]["citations"].append(row)
+    return rows
+
+
 @dataclass
 class _Copier:
     """Copies items of one edition into another, keeping keys, content and review state, with their
@@ -124,12 +134,7 @@ class _Copier:
         ]
         Condition.objects.bulk_create(conditions)
         Citation.objects.bulk_create(citations)
-        rows: dict[int, dict[str, list]] = {copy.pk: {"conditions": [], "citations": []} for copy in copy_of.values()}
-        for row in conditions:
-            rows[row.item.pk]["conditions"].append(row)
-        for row in citations:
-            rows[row.item.pk]["citations"].append(row)
-        return rows
+        return rows_by_item(copy_of.values(), conditions, citations)
 
 
 @transaction.atomic
@@ -426,13 +431,7 @@ def _save_draft(draft: EditionDraft) -> Edition:
         ReviewComment.objects.bulk_create(
             ReviewComment(item=item.instance, **comment) for item in draft.items for comment in item.comments
         )
-        rows: dict[int, dict[str, list]] = {
-            item.instance.pk: {"conditions": [], "citations": []} for item in draft.items
-        }
-        for row in conditions:
-            rows[row.item.pk]["conditions"].append(row)
-        for row in citations:
-            rows[row.item.pk]["citations"].append(row)
+        rows = rows_by_item([item.instance for item in draft.items], conditions, citations)
         record_history(
             [item.instance for item in draft.items],
             user=None,
