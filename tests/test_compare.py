@@ -138,7 +138,14 @@ def test_plan_compare_marks_statements_for_this_case(first_snapshot):
 
 
 def test_a_condition_change_that_still_holds_is_no_change_for_this_case(first_snapshot):
-    patient = answers(context="transient_bme", response="no_change", conservative_weeks=10, vitamin_d_calcium="unknown")
+    patient = answers(
+        context="transient_bme",
+        response="no_change",
+        treatments_tried=["nsaids"],
+        symptom_weeks=10,
+        conservative_weeks=10,
+        vitamin_d_calcium="unknown",
+    )
     old_plan = build_plan(patient, first_snapshot)
     statement = next(item.entry for item in old_plan.recommendations if item.entry.rule.conditions)
     loosened = replace(

@@ -68,11 +68,14 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
             invalid.add(condition.item_id)
             problems.append(f"{condition.item.key}: a condition is not valid ({error.field}: {error.message})")
     citations: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for item_id, reference_id, part in (
+    for item_key, item_id, reference_id, part, reference_removed in (
         Citation.objects.filter(item__edition=edition, item__is_removed=False)
         .order_by("item_id", "part", "order", "pk")
-        .values_list("item_id", "reference_id", "part")
+        .values_list("item__key", "item_id", "reference_id", "part", "reference__is_removed")
     ):
+        if reference_removed:
+            problems.append(f"{item_key}: cites a reference marked for removal")
+            continue
         citations[item_id, part].append(reference_id)
 
     def rule(item) -> Rule:
@@ -167,6 +170,7 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
             source_note=text.source_note,
             source_note_html=str(render_markdown(text.source_note)),
             review_status=text.review_status,
+            content_date=text.content_date.isoformat() if text.content_date else "",
         )
         if text
         else None,

@@ -160,8 +160,9 @@ class _Context:
     def label(self, kind: str, value: str | None) -> str:
         return self.labels.get(kind, {}).get(value or "", value or "")
 
-    def citations(self, entry: PathwayEntry | StatementEntry) -> tuple[str, ...]:
-        return tuple(self.reference_keys.get(ref_id, str(ref_id)) for ref_id in entry.citations)
+    def citations(self, entry: PathwayEntry | StatementEntry, *, caution: bool = False) -> tuple[str, ...]:
+        ref_ids = entry.caution_citations if caution and isinstance(entry, StatementEntry) else entry.citations
+        return tuple(self.reference_keys.get(ref_id, str(ref_id)) for ref_id in ref_ids)
 
 
 def _text(name: str, old: str, new: str) -> FieldChange | None:
@@ -198,6 +199,7 @@ def _text_fields(
         _text("Title", old.title, new.title),
         _text("Summary", old.summary, new.summary),
         _text("Source note", old.source_note, new.source_note),
+        _value("Content last updated at its source", old.content_date, new.content_date),
     ]
 
 
@@ -245,7 +247,14 @@ def _statement_fields(
                 [_TREATMENT_LABELS.get(t, t) for t in new.treatments],
             ),
         ]
-    fields += [_rule(old, new), _names("Citations", was.citations(old), now.citations(new))]
+    if new.kind == "recommendation":
+        fields.append(_text("Text once tried", old.tried_text, new.tried_text))
+    fields += [
+        _text("Caution", old.caution, new.caution),
+        _rule(old, new),
+        _names("Citations", was.citations(old), now.citations(new)),
+        _names("Caution citations", was.citations(old, caution=True), now.citations(new, caution=True)),
+    ]
     return fields
 
 
@@ -426,7 +435,7 @@ class PlanDiff:
 def _plan_statement_fields(
     old: StatementEntry | PathwayEntry, new: StatementEntry | PathwayEntry, was: _Context, now: _Context
 ) -> tuple[FieldChange, ...]:
-    """What a clinician reads of a statement on the summary: its text, section and grading.
+    """What a clinician reads of a statement on the summary: its text, caution, section and grading.
 
     Not its conditions: if a statement still applies to this patient, a change of when it
     applies to others is no change for this case."""
@@ -434,7 +443,7 @@ def _plan_statement_fields(
         return tuple(field for field in (_text("Title", old.title, new.title),) if field is not None)
     if not (isinstance(old, StatementEntry) and isinstance(new, StatementEntry)):
         return ()  # a pathway and a statement are never matched (they are compared kind by kind)
-    fields = [_text("Text", old.text, new.text)]
+    fields = [_text("Text", old.text, new.text), _text("Caution", old.caution, new.caution)]
     if new.kind == "recommendation":
         fields += [
             *_grading_fields(old, new, was, now),

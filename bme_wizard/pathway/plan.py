@@ -94,6 +94,7 @@ class EditionTextEntry:
     source_note: str
     source_note_html: str
     review_status: str
+    content_date: str = ""  # ISO 8601; empty when the board, not a source, dates the content
 
 
 @dataclass(frozen=True)
