@@ -63,6 +63,11 @@ def _is_frozen(obj) -> bool:
     return obj is not None and obj.edition.status in FROZEN_STATUSES
 
 
+def _read_only(obj) -> bool:
+    """An item of a published edition, or one marked for removal (restore it to change it)."""
+    return _is_frozen(obj) or (obj is not None and obj.is_removed)
+
+
 def _refuse(request, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
@@ -100,13 +105,13 @@ class _ItemPartInline(admin.TabularInline):
     extra = 0
 
     def has_add_permission(self, request, obj=None):
-        return not _is_frozen(obj) and super().has_add_permission(request, obj)
+        return not _read_only(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return not _is_frozen(obj) and super().has_change_permission(request, obj)
+        return not _read_only(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not _is_frozen(obj) and super().has_delete_permission(request, obj)
+        return not _read_only(obj) and super().has_delete_permission(request, obj)
 
 
 class ConditionInline(_ItemPartInline):
@@ -180,7 +185,7 @@ class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAd
         return [*leading, *model.content_fields, *conditional, *bookkeeping]
 
     def get_readonly_fields(self, request, obj=None):
-        if _is_frozen(obj) or (obj is not None and obj.is_removed):
+        if _read_only(obj):
             return [name for name in self.get_fields(request, obj) if name != "version"]
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
@@ -258,13 +263,13 @@ class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAd
         # Removal is a reviewed change, not a deletion: the operation decides which it is.
         return admin_workflow.item_remove_view(self, request, object_id)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)  # removal is one reviewed change at a time
         return actions
 
     def has_delete_permission(self, request, obj=None):
-        return not _is_frozen(obj) and not (obj and obj.is_removed) and super().has_delete_permission(request, obj)
+        return not _read_only(obj) and super().has_delete_permission(request, obj)
 
     # --- pages ----------------------------------------------------------------------------------
 
@@ -587,9 +592,9 @@ class ReviewCommentAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistory
         return Truncator(obj.body).chars(90)
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.author_id != request.user.pk:
+        if obj is not None and (obj.author_id != request.user.pk or not obj.is_open):
             return [*self.readonly_fields, "kind", "body"]
-        return self.readonly_fields
+        return [*self.readonly_fields, "kind"]
 
     def has_add_permission(self, request):
         return False
@@ -603,7 +608,6 @@ class ReviewCommentAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistory
             comment=obj,
             user=request.user,
             body=form.cleaned_data.get("body", obj.body),
-            kind=form.cleaned_data.get("kind", obj.kind),
         )
 
 
