@@ -129,3 +129,21 @@ def generated_edition(number: int, statements: int, seed: int = 7) -> dict:
         "pathways": pathways,
         "pitfalls": [statement(f"pitfall-{i}") for i in range(pitfall_count)],
     }
+
+
+def publish_generated(statements: int):
+    """Make a generated edition the current one in a benchmark's scratch database.
+
+    A generated edition is not the guideline: it is loaded as a draft and put in place by the
+    publication step itself, without the board's review or the content scenarios (which belong to
+    the real guideline). Never in a real database."""
+    from django.db import transaction
+
+    from bme_wizard.content.models import Edition
+    from bme_wizard.content.services import edition_import
+    from bme_wizard.content.services.editions import _make_current
+
+    number = (Edition.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    with transaction.atomic():
+        draft = edition_import(document=generated_edition(number, statements))
+        return _make_current(Edition.objects.select_for_update().get(pk=draft.pk), note="Generated.", scenarios=())

@@ -167,16 +167,7 @@ def prepare(server: Server, statements: int | None) -> dict:
     if statements is None:
         server.manage("load_edition", "fixtures/edition-1.json", "--publish", "--if-absent", "-v", "0")
     else:
-        # A generated edition is not the guideline: the first edition's content scenarios,
-        # which gate publishing, are switched off in this benchmark database.
-        server.shell(
-            "from benchmarks.editions import generated_edition; "
-            "from bme_wizard.content.models import Edition, Scenario; "
-            "Scenario.objects.update(is_active=False); "
-            "from bme_wizard.content.services import edition_import; "
-            f"number = (Edition.objects.order_by('-number').values_list('number', flat=True).first() or 0) + 1; "
-            f"edition_import(document=generated_edition(number, {statements}), publish=True); print('ok')"
-        )
+        server.shell(f"from benchmarks.editions import publish_generated; publish_generated({statements}); print('ok')")
     server.manage("collectstatic", "--noinput", "-v", "0")
     tokens = server.shell(
         "import json; from benchmarks.editions import SAMPLE_ANSWERS as A; "

@@ -46,7 +46,7 @@ def conforms(openapi):
 
 class TestPlan:
     def test_returns_the_plan_for_the_current_edition(self, client, first_edition, conforms):
-        cancer = answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes")
+        cancer = answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", response="no_change")
         response = post(client, {"answers": cancer})
         assert response.status_code == 200
         plan = conforms(response)

@@ -15,7 +15,7 @@ from tests.wizard_walk import walk
 
 pytestmark = pytest.mark.django_db
 
-CANCER_DUE = answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes")
+CANCER_DUE = answers(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", response="no_change")
 CAUTION = "Evidence check: no 80% figure was found."
 
 

@@ -525,3 +525,146 @@ def test_every_write_is_one_transaction(draft, board):
         )
     assert _item(draft, "vcf-nsaids").text != "Should not be saved."
     assert not ReviewComment.objects.filter(body="Should not be saved.").exists()
+
+
+class TestRebaseEdges:
+    """Found by review: a rebase must never lose the draft's work, break on a removed reference, or drop notes."""
+
+    @pytest.fixture
+    def two_drafts(self, first_edition, board):
+        first = services.edition_clone(user=board["alice"])
+        second = services.edition_clone(user=board["bea"])
+        return first, second
+
+    def test_a_pathway_the_newer_edition_removed_is_kept_when_the_draft_still_uses_it(self, two_drafts, board):
+        from bme_wizard.content.models import Pitfall
+
+        first, second = two_drafts
+        services.item_remove(item=_item(first, "cno-mri-activity"), user=board["alice"])
+        services.item_remove(item=_item(first, "cno"), user=board["alice"])
+        approve_everything(first, reviewer=board["rob"])
+        publish(first, by=board["chief"])
+        # The second draft added a statement under the pathway the first one removed.
+        services.item_create(
+            edition=second,
+            kind=Recommendation,
+            user=board["bea"],
+            fields={"key": "cno-new", "pathway": "cno", "section": "follow_up", "text": "Follow up with MRI."},
+            citations=["praxis-bme-diagnosis-treatment-2025"],
+        )
+        assert Pitfall  # the draft's other items are untouched
+        from bme_wizard.content.selectors import rebase_plan
+
+        plan = rebase_plan(edition=second)
+        assert "cno" in {c.key for c in plan.conflicts} and "cno-mri-activity" in plan.taken
+        with pytest.raises(WorkflowError, match="Edition 2 removed cno, but this draft still uses it in cno-new"):
+            services.edition_rebase(edition=second, user=board["bea"], decisions={"cno": services.THEIRS})
+        assert EditionItem.objects.filter(edition=second, key="cno-new").exists()  # nothing was changed
+        services.edition_rebase(edition=second, user=board["bea"], decisions={"cno": services.MINE})
+        assert set(EditionItem.objects.filter(edition=second, key__in=["cno", "cno-new"]).values_list("key", flat=True))
+        assert not EditionItem.objects.filter(edition=second, key="cno-mri-activity").exists()
+
+    def test_a_reference_the_newer_edition_removed_goes_after_the_statements_that_cited_it(
+        self, client, two_drafts, board
+    ):
+        first, second = two_drafts
+        removed = "praxis-bme-diagnosis-treatment-2025"
+        for key in set(_item(first, removed).cited_by.values_list("item__key", flat=True)):
+            citing = _item(first, key)
+            rows = [row for row in citing.citation_rows() if row["reference"] != removed]
+            if not any(row["part"] == "statement" for row in rows):
+                rows.append({"reference": "baumbach-jcm-2020", "part": "statement"})
+            services.item_change(item=citing, user=board["alice"], citations=rows)
+        services.item_remove(item=_item(first, removed), user=board["alice"])
+        approve_everything(first, reviewer=board["rob"])
+        publish(first, by=board["chief"])
+        services.edition_rebase(edition=second, user=board["bea"])  # nothing changed on both sides
+        assert not EditionItem.objects.filter(edition=second, key=removed).exists()
+        assert not [line for line in edition_publish_blockers(edition=second) if "Not valid" in line]
+        client.force_login(board["rob"])
+        assert client.get(reverse("admin:content_edition_review", args=[second.pk])).status_code == 200
+
+    def test_a_lower_numbered_draft_becomes_the_next_edition_when_rebased(self, two_drafts, board):
+        first, second = two_drafts
+        approve_everything(second, reviewer=board["rob"])
+        publish(second, by=board["chief"])  # Edition 3 is current; Edition 2 is now behind
+        services.edition_rebase(edition=first, user=board["alice"])
+        first.refresh_from_db()
+        assert first.number == 4 and first.base == second
+        approve_everything(first, reviewer=board["rob"])
+        publish(first, by=board["chief"])
+        assert Edition.objects.current().pk == first.pk
+
+    def test_items_taken_from_the_newer_edition_bring_its_open_notes(self, two_drafts, board):
+        first, second = two_drafts
+        change(_item(first, "vcf-mobilise"), by=board["alice"], text="Mobilise early, with physiotherapy.")
+        approve_everything(first, reviewer=board["rob"])
+        services.comment_add(
+            subject=_item(first, "vcf-mobilise"),
+            user=board["rita"],
+            body="Check physiotherapy access.",
+            kind=CommentKind.EDITORIAL,
+        )
+        publish(first, by=board["chief"])
+        services.edition_rebase(edition=second, user=board["bea"])
+        taken = _item(second, "vcf-mobilise")
+        assert taken.review_comments.filter(is_open=True, body="Check physiotherapy access.").exists()
+
+
+class TestRemovalEdges:
+    def test_a_new_pathway_with_a_removed_base_statement_cannot_be_deleted(self, draft, board):
+        from bme_wizard.content.models import Pathway
+
+        pathway = services.item_create(
+            edition=draft, kind=Pathway, user=board["alice"], fields={"key": "new-p", "title": "New"}
+        )
+        moved = services.item_change(
+            item=_item(draft, "cno-mri-activity"), user=board["alice"], fields={"pathway": "new-p"}
+        )
+        services.item_remove(item=moved, user=board["alice"])
+        with pytest.raises(WorkflowError, match="still refer to it: cno-mri-activity"):
+            services.item_remove(item=pathway, user=board["alice"])
+        assert EditionItem.objects.filter(edition=draft, key="cno-mri-activity", is_removed=True).exists()
+
+    def test_restoring_a_statement_whose_reference_was_removed_is_refused(self, client, draft, board):
+        statement = _item(draft, "cno-mri-activity")
+        services.item_remove(item=statement, user=board["alice"])
+        reference = _item(draft, "praxis-bme-diagnosis-treatment-2025")
+        for key in [k for k in reference.cited_by.values_list("item__key", flat=True) if k != "cno-mri-activity"]:
+            citing = _item(draft, key)
+            rows = [r for r in citing.citation_rows() if r["reference"] != reference.key] or ["baumbach-jcm-2020"]
+            services.item_change(item=citing, user=board["alice"], citations=rows)
+        services.item_remove(item=reference, user=board["alice"])
+        with pytest.raises(WorkflowError, match="cites praxis-bme-diagnosis-treatment-2025, marked for removal"):
+            services.item_restore(item=statement, user=board["alice"])
+        client.force_login(board["rob"])
+        assert client.get(reverse("admin:content_edition_review", args=[draft.pk])).status_code == 200
+
+    def test_only_editors_restore(self, client, draft, board):
+        statement = services.item_remove(item=_item(draft, "cno-mri-activity"), user=board["alice"])
+        client.force_login(board["rob"])  # a reviewer: view only on content
+        response = client.post(reverse("admin:content_recommendation_restore", args=[statement.pk]))
+        assert response.status_code == 403
+        assert _item(draft, "cno-mri-activity").is_removed
+        with pytest.raises(WorkflowError, match="right to change recommendations"):
+            services.item_restore(item=statement, user=board["rob"])
+
+    def test_the_admin_delete_page_says_it_marks_for_removal(self, client, draft, board):
+        item = _item(draft, "cno-mri-activity")
+        client.force_login(board["alice"])
+        url = reverse("admin:content_recommendation_delete", args=[item.pk])
+        assert "Removing it is a change like any other" in " ".join(_page(client.get(url)).split())
+        client.post(url)
+        assert _item(draft, "cno-mri-activity").is_removed
+
+
+def test_an_evidence_note_keeps_its_kind_and_a_resolved_one_its_text(first_edition, board):
+    item = _item(first_edition, "vcf-mobilise")
+    note = services.comment_add(
+        subject=item, user=board["rob"], body="Not confirmed here.", kind=CommentKind.NOT_CONFIRMED
+    )
+    with pytest.raises(WorkflowError, match="stays a not confirmed"):
+        services.comment_edit(comment=note, user=board["rob"], body="Fine.", kind=CommentKind.EDITORIAL)
+    services.comment_resolve(comment=note, user=board["rita"], reason="Confirmed in another source.")
+    with pytest.raises(WorkflowError, match="resolved"):
+        services.comment_edit(comment=note, user=board["rob"], body="Rewritten after the fact.")

@@ -180,9 +180,9 @@ class TestLoadEditionCommand:
         with pytest.raises(CommandError, match="cannot read"):
             call_command("load_edition", tmp_path)
 
-    def test_publishing_an_older_edition_is_reported_and_loads_nothing(self, tmp_path, first_edition_document):
+    def test_publishing_over_a_current_edition_is_refused_and_loads_nothing(self, tmp_path, first_edition_document):
         edition_import(document={**first_edition_document, "edition": {"number": 5, "title": "Newer"}}, publish=True)
-        with pytest.raises(CommandError, match="older than the current Edition 5"):
+        with pytest.raises(CommandError, match="Edition 5 is current: a new edition replaces it only through"):
             call_command("load_edition", self._write(tmp_path, first_edition_document), "--publish")
         assert list(Edition.objects.values_list("number", flat=True)) == [5]
 

@@ -69,7 +69,7 @@ def test_each_pathway_cites_at_least_one_seed_reference(first_edition):
 
 
 EVIDENCE_CHECK_REFERENCES = {
-    "evidence-check-2025",
+    "evidence-check",
     "nogg-guideline",
     "berenson-cafe-2011",
     "boyesen-2011",

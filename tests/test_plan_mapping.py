@@ -123,7 +123,8 @@ class TestVertebralFracture:
         vcf = {"context": "vertebral_fracture", "fracture_cause": cause}
         due = {"conservative_weeks": 12, "symptom_weeks": 14, "response": "no_change"}
         assert "vcf-kyphoplasty-cancer" in shown(**vcf, **due)
-        assert "vcf-kyphoplasty-cancer" in shown(**vcf, severe_pain="yes")
+        assert "vcf-kyphoplasty-cancer" in shown(**vcf, severe_pain="yes", response="no_change")
+        assert "vcf-kyphoplasty-cancer" not in shown(**vcf, conservative_weeks=14, symptom_weeks=16)  # improving
         assert "vcf-kyphoplasty-cancer" not in shown(**vcf)  # four weeks, improving: not yet
         assert "vcf-kyphoplasty-cancer" not in shown(context="vertebral_fracture", fracture_cause="osteoporotic", **due)
 
@@ -285,7 +286,7 @@ class TestTriedTreatments:
 
 class TestPlanShape:
     def test_references_are_numbered_by_first_citation_down_the_plan(self, plan_for):
-        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes")
+        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", response="no_change")
         order = []
         for item in plan.shown:  # a statement's sources, then its caution's
             order += [n for n in (*item.citation_numbers, *item.caution_numbers) if n not in order]
@@ -293,19 +294,20 @@ class TestPlanShape:
         assert [ref.number for ref in plan.references] == order
 
     def test_recommendations_are_grouped_by_section_in_editorial_order(self, plan_for, first_snapshot):
-        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes")
+        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", response="no_change")
         section_keys = [key for key, _ in first_snapshot.sections]
         assert [s.key for s in plan.sections] == sorted((s.key for s in plan.sections), key=section_keys.index)
         escalation = next(s for s in plan.sections if s.key == "escalation")
         assert [i.entry.key for i in escalation.items] == ["vcf-augmentation-severe-pain", "vcf-kyphoplasty-cancer"]
 
     def test_why_names_the_triggering_answers(self, plan_for):
-        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes")
+        plan = plan_for(context="vertebral_fracture", fracture_cause="cancer", severe_pain="yes", response="no_change")
         kyphoplasty = next(i for i in plan.recommendations if i.entry.key == "vcf-kyphoplasty-cancer")
         assert kyphoplasty.why == (
             "“Clinical context” is Vertebral compression fracture",
             "“Cause of the fracture” is one of Cancer, Myeloma",
             "“Bone marrow edema on fluid-sensitive sequences?” is Yes",
+            "“Response so far” is one of No change, Worsening",
             "“Severe pain?” is Yes",
         )
 

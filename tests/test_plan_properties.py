@@ -132,7 +132,9 @@ def _escalation_is_due(key: str, answers) -> bool:
         severe = answers.get("severe_pain") == "yes"
         if key.startswith("myeloma-"):
             return severe or response in NOT_IMPROVING
-        return severe or (weeks >= 12 and (response in NOT_IMPROVING or key == "vcf-kyphoplasty-cancer"))
+        if key == "vcf-kyphoplasty-cancer":  # the figure for augmentation, once augmentation is due
+            return response in NOT_IMPROVING and (severe or weeks >= 12)
+        return severe or (weeks >= 12 and response in NOT_IMPROVING)
     raise AssertionError(f"an escalation statement of no known pathway: {key}")
 
 

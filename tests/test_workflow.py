@@ -287,13 +287,20 @@ class TestPublish:
         draft.refresh_from_db()
         assert (first_edition.status, draft.status) == (EditionStatus.PUBLISHED, EditionStatus.DRAFT)
 
-    def test_the_command_line_path_is_gated_by_approved_scenarios(self, first_edition, draft):
-        approve_scenarios()
-        item = _item(draft, "cno")
-        change(item, conditions=[{"question": "context", "operator": "equals", "value": "unclear"}])
-        with pytest.raises(WorkflowError, match="Scenario “Chronic non-bacterial osteomyelitis” fails"):
+    def test_the_command_line_path_never_replaces_a_current_edition(self, first_edition, draft):
+        with pytest.raises(WorkflowError, match="Edition 1 is current: a new edition replaces it only through"):
             services.edition_make_current(edition=draft)
         assert Edition.objects.current().pk == first_edition.pk
+
+    def test_the_command_line_path_is_gated_by_the_files_scenarios(self, first_edition_document):
+        import copy
+
+        document = copy.deepcopy(first_edition_document)
+        cno = next(p for p in document["pathways"] if p["key"] == "cno")
+        cno["conditions"] = [{"question": "context", "operator": "equals", "value": "unclear"}]
+        with pytest.raises(WorkflowError, match="Scenario “Chronic non-bacterial osteomyelitis” fails"):
+            services.edition_import(document=document, publish=True)
+        assert not Edition.objects.exists()
 
 
 class TestScenarios:

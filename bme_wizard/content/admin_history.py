@@ -29,13 +29,20 @@ class HistoryChange:
     chunks: tuple[Chunk, ...]
 
 
-def _shown(record, field) -> str:
+def _related(model, pk) -> str:
+    related = model._default_manager.filter(pk=pk).first()
+    return str(related) if related is not None else f"(no longer exists, id {pk})"
+
+
+def _shown(record, field, names: dict) -> str:
     value = getattr(record, field.attname)
     if field.is_relation:
         if value is None:
             return "–"
-        related = field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else f"(no longer exists, id {value})"
+        key = (field.related_model, value)
+        if key not in names:  # each related object looked up once per page
+            names[key] = _related(*key)
+        return names[key]
     if getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -45,13 +52,14 @@ def _shown(record, field) -> str:
     return "" if value is None else str(value)
 
 
-def record_changes(newer, older) -> list[HistoryChange]:
+def record_changes(newer, older, names: dict | None = None) -> list[HistoryChange]:
     """What ``newer`` changed relative to ``older`` (two historical records of one object), in full."""
+    names = {} if names is None else names
     changes = []
     for field in type(newer)._meta.concrete_fields:
         if field.attname in _NOT_SHOWN or field.name.startswith("history_") or field.name in dict(_ROWS):
             continue
-        old, new = _shown(older, field), _shown(newer, field)
+        old, new = _shown(older, field, names), _shown(newer, field, names)
         if old != new:
             label = str(field.verbose_name).capitalize()
             changes.append(HistoryChange(label, old, new, word_diff(old, new)))
@@ -78,7 +86,14 @@ class ReadableHistory:
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         records = list(historical_records)
+        # The page's oldest record is compared with the one before it (simple-history's prev_record).
+        earlier = records[-1].prev_record if records else None
+        names: dict = {}
+        users: dict = {}
         for index, record in enumerate(records):
-            older = records[index + 1] if index + 1 < len(records) else None
-            record.readable_changes = record_changes(record, older) if older is not None else []
-            record.who = who(record)
+            older = records[index + 1] if index + 1 < len(records) else earlier
+            record.readable_changes = record_changes(record, older, names) if older is not None else []
+            record.is_first = older is None
+            if record.history_user_id not in users:
+                users[record.history_user_id] = who(record)
+            record.who = users[record.history_user_id]

@@ -183,6 +183,8 @@ def item_restore_view(model_admin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         item = _object_or_404(model_admin, request, object_id)
+        if not model_admin.has_change_permission(request, item):
+            raise PermissionDenied
         try:
             services.item_restore(item=item, user=request.user)
         except ValidationError as error:

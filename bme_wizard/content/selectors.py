@@ -246,6 +246,7 @@ class RebasePlan:
     taken: list[str] = field(default_factory=list)  # keys to take from the current edition as reviewed there
     conflicts: list[RebaseConflict] = field(default_factory=list)
     current_items: dict[str, EditionItem] = field(default_factory=dict)
+    position: dict[str, int] = field(default_factory=dict)  # the order the changes apply in
 
     @property
     def up_to_date(self) -> bool:
@@ -255,7 +256,7 @@ class RebasePlan:
 def _items_by_key(edition: Edition | None, *, live_only: bool = True) -> dict[str, EditionItem]:
     if edition is None:
         return {}
-    items = EditionItem.objects.filter(edition=edition).select_related(*EditionItem.KINDS)
+    items = EditionItem.objects.filter(edition=edition).select_related(*EditionItem.KINDS, "recommendation__pathway")
     if live_only:
         items = items.filter(is_removed=False)
     rows = _prefetched(items)
@@ -303,25 +304,43 @@ def rebase_plan(*, edition: Edition) -> RebasePlan:
         item = theirs.get(key) or mine.get(key) or base.get(key)
         return (order.get(type(item), 99), key)
 
-    for key in sorted(set(base) | set(theirs) | set(mine), key=rank):
+    def conflict(key: str) -> RebaseConflict:
+        b, c, d = _content(base.get(key)), _content(theirs.get(key)), _content(mine.get(key))
+        item = theirs.get(key) or mine.get(key)
+        return RebaseConflict(
+            key=key,
+            kind=item._meta.verbose_name if item is not None else "item",
+            theirs=theirs.get(key),
+            mine=mine.get(key),
+            theirs_changes=content_changes(type(item), b, c),
+            mine_changes=content_changes(type(item), b, d),
+        )
+
+    keys = sorted(set(base) | set(theirs) | set(mine), key=rank)
+    plan.position = {key: index for index, key in enumerate(keys)}
+    for key in keys:
         b, c, d = _content(base.get(key)), _content(theirs.get(key)), _content(mine.get(key))
         if c == b or d == c:
             continue
         if d == b:
             plan.taken.append(key)
-            continue
-        item = theirs.get(key) or mine.get(key)
-        plan.conflicts.append(
-            RebaseConflict(
-                key=key,
-                kind=item._meta.verbose_name if item is not None else "item",
-                theirs=theirs.get(key),
-                mine=mine.get(key),
-                theirs_changes=content_changes(type(item), b, c),
-                mine_changes=content_changes(type(item), b, d),
-            )
-        )
+        else:
+            plan.conflicts.append(conflict(key))
+    # A removal by the newer edition of something this draft still uses (a statement it added under a
+    # pathway, a citation it kept) is not taken silently: the editor decides.
+    kept = {key for key in mine if key not in plan.taken}
+    for key in [key for key in plan.taken if key not in theirs]:
+        if any(_uses(mine[other], key) for other in kept if other != key):
+            plan.taken.remove(key)
+            plan.conflicts.append(conflict(key))
+    plan.conflicts.sort(key=lambda c: plan.position[c.key])
     return plan
+
+
+def _uses(item: EditionItem, key: str) -> bool:
+    """Whether ``item`` (of a draft) depends on the item ``key``: its pathway, or a reference it cites."""
+    content = item.review_content()
+    return content.get("pathway") == key or any(row["reference"] == key for row in content.get("citations", ()))
 
 
 # ---------------------------------------------------------------------------------------

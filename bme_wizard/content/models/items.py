@@ -129,6 +129,10 @@ class EditionItem(VersionedModel, Reviewed, FrozenWhenPublished):
 
     # --- the backstop ----------------------------------------------------------------
 
+    def save(self, *args, **kwargs):
+        self.check_approval_record()  # also on the bookkeeping saves of a review step
+        super().save(*args, **kwargs)
+
     def check_before_save(self) -> None:
         super().check_before_save()
         changed = self._changed_fields() - self.mutable_when_published - {"updated_at"}
@@ -291,7 +295,8 @@ class Recommendation(EditionItem, Statement):
     )
     has_citations = True
 
-    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="recommendations")
+    # RESTRICT: a pathway cannot be deleted while it has statements, but goes with its whole draft edition.
+    pathway = models.ForeignKey(Pathway, on_delete=models.RESTRICT, related_name="recommendations")
     section = models.CharField(max_length=20, choices=Section.choices)
     tried_text = editor_text(
         "How the statement reads once all its treatments have been tried (Markdown), e.g. what was tried "

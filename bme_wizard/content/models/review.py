@@ -18,6 +18,7 @@ from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from .choices import BLOCKING_COMMENT_KINDS, CommentKind, ReviewStatus
+from .guard import DirectWriteError, is_carrying_review_state
 from .history import content_history
 from .people import person_name
 
@@ -56,6 +57,21 @@ class Reviewed(FSMModelMixin, models.Model):
         # Validation writes every field back; the status is protected from that (it moves only by
         # transitions, which keep it one of its choices).
         super().clean_fields(exclude={*(exclude or ()), "review_status"})
+
+    def check_approval_record(self) -> None:
+        """The record of the last approval is written by the approval itself: the content as approved, with
+        the status approved. Anything else would let code pass unreviewed content off as approved."""
+        if "approved_content" not in self.__dict__ or self._state.adding or is_carrying_review_state():
+            return
+        stored = type(self)._base_manager.filter(pk=self.pk).values_list("approved_content", flat=True).first()
+        if stored == self.approved_content:
+            return
+        if self.review_status != ReviewStatus.APPROVED or self.approved_content != self.review_content():
+            raise DirectWriteError(
+                f"{self}: the record of its approval is written by a reviewer's approval (content.services), "
+                "and is the content as it stands.",
+                code="approval_record",
+            )
 
     def blocking_notes(self) -> models.QuerySet:
         """Open evidence notes that say the content may be wrong: they block approval."""

@@ -39,6 +39,12 @@ class ScenarioQuerySet(models.QuerySet):
             "Scenarios gate publication: switch one off (a reviewed change) instead of deleting it.", code="direct"
         )
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            check_editable_review_state(obj, content_changed=True)
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class Scenario(VersionedModel, Reviewed):
     """A named patient (answers only) with what the plan must and must not show."""
@@ -120,6 +126,7 @@ class Scenario(VersionedModel, Reviewed):
         return errors
 
     def save(self, *args, **kwargs):
+        self.check_approval_record()
         bookkeeping = kwargs.get("update_fields") is not None and set(kwargs["update_fields"]) <= {
             "review_status",
             "updated_at",

@@ -31,6 +31,7 @@ from ..models import (
     EditionImmutableError,
     EditionItem,
     EditionStatus,
+    Pathway,
     Recommendation,
     Reference,
     ReviewComment,
@@ -40,7 +41,6 @@ from ..models import (
 )
 from ..models.guard import copy_review_state
 from ..selectors import (
-    RebaseConflict,
     approved_scenario_specs,
     edition_publish_blockers,
     rebase_plan,
@@ -216,36 +216,52 @@ def edition_rebase(*, edition: Edition, user, decisions: Mapping[str, str] | Non
             code="undecided",
         )
     edition.base = plan.current
-    edition.save(update_fields=["base", "updated_at"])
+    fields = ["base", "updated_at"]
+    if edition.number < plan.current.number:
+        # Published after the current edition, it becomes the next edition, not an older one.
+        edition.number = (Edition.objects.aggregate(highest=Max("number"))["highest"] or 0) + 1
+        fields.append("number")
+    edition.save(update_fields=fields)
     reason = f"Rebased onto {plan.current.label}"
+    steps = [(key, None) for key in plan.taken] + [(c.key, decisions[c.key]) for c in plan.conflicts]
+    steps.sort(key=lambda step: plan.position[step[0]])
+    removals = [step for step in steps if step[1] != MINE and step[0] not in plan.current_items]
     with edition_touches_deferred():
-        for key in plan.taken:
-            _take_theirs(edition, key, plan, user=None, reason=f"{reason}: took its reviewed version")
-        for conflict in plan.conflicts:
-            if decisions[conflict.key] == THEIRS:
-                _take_theirs(edition, conflict.key, plan, user=user, reason=f"{reason}: took its version (decided)")
+        # Pathways and references first, so statements find them; removals last, statements first,
+        # so nothing is removed while something this draft keeps still uses it.
+        for key, decision in steps:
+            if (key, decision) in removals:
+                continue
+            if decision == MINE:
+                _keep_mine(edition, key, plan, user=user, reason=f"{reason}: kept this draft's version (decided)")
+            elif decision == THEIRS:
+                _take_theirs(edition, key, plan, user=user, reason=f"{reason}: took its version (decided)")
             else:
-                _keep_mine(edition, conflict, user=user, reason=f"{reason}: kept this draft's version (decided)")
+                _take_theirs(edition, key, plan, user=None, reason=f"{reason}: took its reviewed version")
+        for key, _ in reversed(removals):
+            _take_removal(edition, key, plan)
     _check_consistent(edition)
     return RebaseResult(edition, tuple(plan.taken), tuple(c.key for c in plan.conflicts))
 
 
+def _draft_item(edition: Edition, key: str) -> EditionItem | None:
+    item = EditionItem.objects.filter(edition=edition, key=key).select_related(*EditionItem.KINDS).first()
+    return item.as_concrete() if item else None
+
+
 def _take_theirs(edition: Edition, key: str, plan, *, user, reason: str) -> None:
     """Make the draft's item ``key`` what the current edition has. Without ``user`` (an item this draft did
-    not touch) it keeps the review it had there; with one (a decision), it is a change to review."""
-    theirs = plan.current_items.get(key)
-    mine = EditionItem.objects.filter(edition=edition, key=key).first()
-    mine = mine.as_concrete() if mine else None
-    with carrying_review_state():
-        if theirs is None:
-            if mine is not None:
-                mine.delete()  # the newer edition removed it, after review there
-            return
-        if mine is None:
-            _, copy = _Copier(edition, user, reason).copy([theirs])[0]
-            if user is not None:
-                _reopen(copy, user=user, reason=reason)
-            return
+    not touch) it keeps the review it had there, open evidence notes included; with one (a decision), it is
+    a change to review."""
+    theirs = plan.current_items[key]
+    mine = _draft_item(edition, key)
+    if mine is None:
+        with carrying_review_state():
+            _, mine = _Copier(edition, user, reason).copy([theirs])[0]
+        if user is not None:
+            _reopen(mine, user=user, reason=reason)
+        _carry_open_notes(theirs, mine)
+        return
     fields = {name: getattr(theirs, name) for name in ("order", *type(theirs).content_fields)}
     if "pathway" in fields:
         fields["pathway"] = theirs.pathway.key
@@ -261,12 +277,56 @@ def _take_theirs(edition: Edition, key: str, plan, *, user, reason: str) -> None
             copy_review_state(changed, theirs)
     else:
         _reopen(changed, user=user, reason=reason)
+    _carry_open_notes(theirs, changed)
 
 
-def _keep_mine(edition: Edition, conflict: RebaseConflict, *, user, reason: str) -> None:
-    mine = EditionItem.objects.filter(edition=edition, key=conflict.key).first()
-    if mine is not None:
-        _reopen(mine.as_concrete(), user=user, reason=reason)
+def _take_removal(edition: Edition, key: str, plan) -> None:
+    """The current edition removed ``key`` (after review there): so does the draft, unless something the
+    draft keeps still uses it, which is refused with what uses it (nothing is changed then)."""
+    mine = _draft_item(edition, key)
+    if mine is None:
+        return
+    users = _users_of(mine)
+    if users:
+        raise WorkflowError(
+            f"{plan.current.label} removed {key}, but this draft still uses it in {', '.join(users)}: keep this "
+            f"draft's version of {key}, or take {plan.current.label}'s version of those too.",
+            code="in_use",
+        )
+    with carrying_review_state():
+        mine.delete()
+
+
+def _users_of(item: EditionItem) -> list[str]:
+    """Every item of the draft that uses ``item``: a pathway's statements, a reference's citing items
+    (those marked removed too: they are still records of the draft)."""
+    if isinstance(item, Pathway):
+        return sorted(item.recommendations.values_list("key", flat=True))
+    if isinstance(item, Reference):
+        return sorted(set(item.cited_by.values_list("item__key", flat=True)))
+    return []
+
+
+def _carry_open_notes(theirs: EditionItem, mine: EditionItem) -> None:
+    """The current edition's open notes on an item come with its version of it (as a clone copies them)."""
+    present = set(mine.review_comments.values_list("kind", "body"))
+    ReviewComment.objects.bulk_create(
+        ReviewComment(item=mine, kind=row.kind, author=row.author, author_name=row.author_name, body=row.body)
+        for row in theirs.review_comments.filter(is_open=True).order_by("created_at", "pk")
+        if (row.kind, row.body) not in present
+    )
+
+
+def _keep_mine(edition: Edition, key: str, plan, *, user, reason: str) -> None:
+    """The draft's version stays, as a change to review. Its record of the last approval becomes the
+    current edition's reviewed version, so the review shows what keeping this version undoes."""
+    mine = _draft_item(edition, key)
+    if mine is None:
+        return
+    _reopen(mine, user=user, reason=reason)
+    theirs = plan.current_items.get(key)
+    if theirs is not None and theirs.approved_content is not None:
+        type(mine)._base_manager.filter(pk=mine.pk).update(approved_content=theirs.approved_content)
 
 
 def _reopen(item: EditionItem, *, user, reason: str) -> None:
@@ -336,13 +396,22 @@ def _check_publishable_status(edition: Edition) -> None:
 
 @transaction.atomic
 def edition_make_current(*, edition: Edition, file_scenarios: Sequence[ScenarioSpec] = ()) -> Edition:
-    """The operator's publication from the command line (``load_edition --publish``).
+    """The operator's publication from the command line (``load_edition --publish``), for a database with
+    no current edition yet (the first edition's set-up).
 
-    It may put an edition whose items are still pending review in front of clinicians (as
-    the first edition ships), who then see the review banner until the board approves the
-    items in place. Scenarios still gate it: the approved ones, and those the file carries."""
+    It puts an edition whose items are still pending review in front of clinicians (as the first
+    edition ships), who then see the review banner until the board approves the items in place.
+    Scenarios still gate it: the approved ones, and those the file carries. Over a current edition
+    it is refused: replacing reviewed content is the board's publication, never the operator's."""
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     _check_publishable_status(edition)
+    current = Edition.objects.current()
+    if current is not None:
+        raise WorkflowError(
+            f"{current.label} is current: a new edition replaces it only through the board's review. Load the "
+            "file as a draft (without --publish), then review and publish it in the admin.",
+            code="current_exists",
+        )
     specs = [*approved_scenario_specs(), *file_scenarios]
     problems = edition_publish_blockers(edition=edition, scenarios_only=True, specs=specs)
     if problems:

@@ -33,7 +33,7 @@ from ..models import (
     edition_touches_deferred,
 )
 from ..models.items import Conditional
-from .common import WorkflowError, check_not_frozen, lock_item, quiet_history, record_history, refusal
+from .common import WorkflowError, check_not_frozen, lock_item, quiet_history, record_history, refusal, require
 
 # Fields an editor may set on an item, beyond its kind's content fields.
 _COMMON_FIELDS = ("key", "order")
@@ -139,13 +139,24 @@ def _apply_fields(item: EditionItem, fields: Mapping[str, Any], *, creating: boo
         setattr(item, name, value)
 
 
-def _validate(item: EditionItem) -> None:
+def _validate(item: EditionItem, citations: list[dict[str, str]] | None) -> None:
+    """The whole item, as it would be saved: its fields, and what it refers to being part of the draft."""
     try:
         item.full_clean(exclude={"review_status", "version"})
     except ValidationError as error:
         raise refusal(error, subject=_subject(item), model=type(item)) from None
+    if item.is_removed:
+        return
     if isinstance(item, Recommendation) and item.pathway.is_removed:
         raise WorkflowError(f"{_subject(item)} (Pathway): {item.pathway.key} is marked for removal.", code="invalid")
+    if item.has_citations and citations is None and item.pk:
+        removed = sorted(item.citations.filter(reference__is_removed=True).values_list("reference__key", flat=True))
+        if removed:
+            raise WorkflowError(
+                f"{_subject(item)} cites {', '.join(removed)}, marked for removal from this draft: restore the "
+                "reference or cite another first.",
+                code="invalid",
+            )
 
 
 def _replace_rows(item: EditionItem, conditions: list[dict[str, Any]] | None, citations: list[dict[str, str]] | None):
@@ -172,7 +183,12 @@ def write_item(
     reason: str = "Changed",
     creating: bool = False,
 ) -> EditionItem:
-    """The one write of an item's content; see the module docstring. ``None`` leaves a part as it is."""
+    """The one write of an item's content; see the module docstring. ``None`` leaves a part as it is.
+
+    ``user`` None: a copy the operations make themselves (clone, rebase), on nobody's behalf."""
+    if user is not None:
+        action = "add" if creating else "change"
+        require(user, f"content.{action}_{item._meta.model_name}", f"{action} {item._meta.verbose_name_plural}")
     with transaction.atomic(), edition_touches_deferred():
         if creating:
             stored = item
@@ -180,7 +196,8 @@ def write_item(
             before = None
         else:
             stored = lock_item(item.pk)
-            edition = stored.edition
+            # Locked too, so a publication cannot slip between this check and the write.
+            edition = Edition.objects.select_for_update().get(pk=stored.edition_id)
             if version is not None and stored.version != version:
                 stored.version = version
                 stored.check_version()  # raises the conflict, naming who saved in between
@@ -195,10 +212,10 @@ def write_item(
                 stored.is_removed = fields["is_removed"]
                 fields = {name: value for name, value in fields.items() if name != "is_removed"}
             _apply_fields(stored, fields, creating=creating)
-        _validate(stored)
         references = {r.key: r for r in Reference.objects.filter(edition=edition)}
         new_conditions = None if conditions is None else _clean_conditions(stored, conditions)
         new_citations = None if citations is None else _clean_citations(stored, citations, references)
+        _validate(stored, new_citations)
         after = stored.review_content(conditions=new_conditions, citations=new_citations)
         if after == before:
             return stored  # nothing changed: no review step undone, no history, no revision
@@ -264,8 +281,11 @@ def item_remove(*, item: EditionItem, user, version: int | None = None) -> Editi
     """Remove an item from a draft. An item the base edition has is marked removed, a change reviewed
     like an edit; an item added in this draft is deleted outright (clinicians never saw it).
     Refused while other live items depend on it (a pathway's statements, a reference's citations)."""
+    if user is not None:
+        require(user, f"content.delete_{item._meta.model_name}", f"remove {item._meta.verbose_name_plural}")
     with transaction.atomic(), edition_touches_deferred():
         stored = lock_item(item.pk)
+        stored.edition = Edition.objects.select_for_update().get(pk=stored.edition_id)  # as write_item does
         check_not_frozen(stored.edition, _subject(stored))
         if isinstance(stored, EditionText):
             raise WorkflowError("An edition always has its text; change it instead.", code="invalid")
@@ -279,6 +299,13 @@ def item_remove(*, item: EditionItem, user, version: int | None = None) -> Editi
                 code="in_use",
             )
         if not stored.in_base():
+            marked = _dependants(stored, removed_too=True)
+            if marked:
+                raise WorkflowError(
+                    f"{_subject(stored)} was added in this draft, but these still refer to it: {', '.join(marked)} "
+                    "(some marked for removal). Change them first.",
+                    code="in_use",
+                )
             stored.delete()
             return None
         return write_item(stored, user=user, fields={"is_removed": True}, version=version, reason="Marked for removal")
@@ -289,9 +316,13 @@ def item_restore(*, item: EditionItem, user, version: int | None = None) -> Edit
     return write_item(item, user=user, fields={"is_removed": False}, version=version, reason="Restored")
 
 
-def _dependants(item: EditionItem) -> list[str]:
+def _dependants(item: EditionItem, *, removed_too: bool = False) -> list[str]:
+    """The items that use ``item``: a pathway's statements, a reference's citing items (live ones, or with
+    ``removed_too`` those marked for removal as well, which are still records of the draft)."""
     if isinstance(item, Pathway):
-        return list(item.recommendations.filter(is_removed=False).values_list("key", flat=True))
+        statements = item.recommendations.all() if removed_too else item.recommendations.filter(is_removed=False)
+        return sorted(statements.values_list("key", flat=True))
     if isinstance(item, Reference):
-        return sorted(set(item.cited_by.filter(item__is_removed=False).values_list("item__key", flat=True)))
+        citing = item.cited_by.all() if removed_too else item.cited_by.filter(item__is_removed=False)
+        return sorted(set(citing.values_list("item__key", flat=True)))
     return []

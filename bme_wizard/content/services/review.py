@@ -167,7 +167,9 @@ def comment_add(*, subject: Reviewed, user, body: str, kind: str = CommentKind.E
 
 @transaction.atomic
 def comment_edit(*, comment: ReviewComment, user, body: str, kind: str | None = None) -> ReviewComment:
-    """Only a comment's author rewrites it; everyone else adds a comment of their own or resolves it."""
+    """Only a comment's author rewrites it, while it is open; everyone else adds a comment of their own or
+    resolves it. Its kind stays what it was: a note that says a statement may be wrong is resolved with a
+    reason, never turned into a remark."""
     comment = ReviewComment.objects.select_for_update().get(pk=comment.pk)
     if user is None or comment.author_id != user.pk:
         raise WorkflowError(
@@ -175,9 +177,15 @@ def comment_edit(*, comment: ReviewComment, user, body: str, kind: str | None = 
             "or resolve it instead.",
             code="not_author",
         )
+    if not comment.is_open:
+        raise WorkflowError("This comment is resolved: add a new comment instead.", code="resolved")
+    if kind is not None and kind != comment.kind:
+        raise WorkflowError(
+            f"A comment stays a {comment.get_kind_display().lower()}: to say something else, add a new comment "
+            "(an evidence note is resolved with a reason).",
+            code="kind",
+        )
     comment.body = _checked_body(body)
-    if kind is not None:
-        comment.kind = kind
     comment.full_clean()
     comment.save()
     return comment

@@ -15,7 +15,7 @@ from django.db import transaction
 from django_fsm import can_proceed
 
 from ..models import SCENARIO_CONTENT, Scenario
-from .common import WorkflowError, quiet_history, record_history, refusal
+from .common import WorkflowError, quiet_history, record_history, refusal, require
 
 SCENARIO_FIELDS = ("key", *SCENARIO_CONTENT, "order")
 
@@ -26,6 +26,8 @@ def scenario_save(
 ) -> Scenario:
     """Create a scenario (``scenario`` None) or change one; the change is a draft until approved."""
     creating = scenario is None
+    if user is not None:
+        require(user, f"content.{'add' if creating else 'change'}_scenario", "write content scenarios")
     if creating:
         stored = Scenario()
         before = None
