@@ -230,6 +230,19 @@ class TestOpenAPI:
         validate_spec(openapi)
         assert openapi["openapi"] == "3.1.0"
 
+    def test_a_published_edition_has_its_own_document(self, client, first_edition):
+        served = client.get(reverse("clinic:api-openapi")).json()
+        named = client.get(reverse("clinic:api-openapi"), {"edition": first_edition.number}).json()
+        assert named["components"] == served["components"]
+        assert "the questions of edition 1" in named["info"]["description"]
+        assert "the current edition's questions" in served["info"]["description"]
+
+    @pytest.mark.parametrize(("number", "status"), [("0", 400), ("two", 400), ("1.5", 400), ("99", 404), ("2", 404)])
+    def test_a_document_for_an_edition_not_published_is_refused_naming_the_field(self, client, draft, number, status):
+        response = client.get(reverse("clinic:api-openapi"), {"edition": number})  # edition 2 is a draft
+        assert response.status_code == status
+        assert list(response.json()["errors"]) == ["edition"]
+
     def test_the_answers_schema_follows_the_vocabulary(self, openapi):
         from bme_wizard.pathway.vocabulary import QUESTIONS
 

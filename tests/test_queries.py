@@ -20,11 +20,13 @@ SUMMARY_WARM = 1  # the assessment with its edition and the current edition's id
 SNAPSHOT_BUILD = 8  # once per edition revision and process: the edition, its text, items by kind, conditions, citations
 WIZARD = {
     "start": 4,  # session: exists? then insert (in a savepoint)
-    "step 1 (GET)": 5,  # session read, current edition, session write (the new run's first step)
+    # session read, current edition, session write (the new run's first step); and, the first time
+    # after the test's publication, the edition's snapshot, whose questions make the forms
+    "step 1 (GET)": 5 + SNAPSHOT_BUILD,
     "step 1 (POST)": 5,  # session read, current edition, session write
     "step 2 (GET)": 2,  # session read, current edition: a read writes nothing
     "step 2 (POST)": 5,
-    "step 3 (POST, saves)": 10,  # also the assessment insert, in its own savepoint for idempotency
+    "step 3 (POST, saves)": 9,  # also the assessment insert, in its own savepoint for idempotency
 }
 
 

@@ -19,7 +19,7 @@ from bme_wizard.ratelimits import rate_limit
 
 from .openapi import openapi_document
 from .plan_json import plan_to_dict
-from .selectors import MAX_BODY_BYTES, PlanRequestError, plan_for, plan_request_parse
+from .selectors import MAX_BODY_BYTES, PlanRequestError, openapi_edition, plan_request, vocabulary_for
 
 _DETAILS = {
     400: "The request is not valid.",
@@ -88,12 +88,17 @@ def plan(request: HttpRequest) -> JsonResponse:
         response["Allow"] = "POST"
         return response
     try:
-        answers, edition_number = plan_request_parse(_read_json(request))
-        result = plan_for(answers=answers, edition_number=edition_number)
+        result = plan_request(_read_json(request))
     except PlanRequestError as error:
         return error_response(error.status, error.errors)
     return json_response(plan_to_dict(result))
 
 
 def openapi(request: HttpRequest) -> JsonResponse:
-    return json_response(openapi_document(), json_dumps_params={"indent": 2})
+    """The OpenAPI document; its answers schema is the current edition's questions, or with
+    ``?edition=N`` a published edition's."""
+    try:
+        edition, number = openapi_edition(request.GET.get("edition"))
+    except PlanRequestError as error:
+        return error_response(error.status, error.errors)
+    return json_response(openapi_document(vocabulary_for(edition), number), json_dumps_params={"indent": 2})

@@ -1,4 +1,4 @@
-"""Wizard step forms, generated from the question vocabulary.
+"""Wizard step forms, generated from an edition's questions (its vocabulary).
 
 Django fields give the HTML widgets and coerce posted text (radio, checkboxes, numbers);
 the rules of a valid answer (required when asked, "none" alone, ranges, answers that
@@ -9,16 +9,18 @@ question: the form is given the earlier steps' answers (``earlier``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import forms
 
 from bme_wizard.pathway.answers import AnswersError, clean_answers, is_asked
-from bme_wizard.pathway.vocabulary import Kind, Question, wizard_questions
+from bme_wizard.pathway.vocabulary import QUESTIONS, Kind, Question, Vocabulary
 
 
-def _field(question: Question) -> forms.Field:
+def _field(question: Question, vocabulary: Vocabulary) -> forms.Field:
     help_text = question.help_text
     if question.asked_when:
-        help_text = f"{help_text} {question.asked_when.describe()}".strip()
+        help_text = f"{help_text} {question.asked_when.describe(vocabulary)}".strip()
     common = {"label": question.label, "help_text": help_text, "required": False}
     choices = [(choice.value, choice.label) for choice in question.choices]
     if question.kind is Kind.CHOICE:
@@ -36,6 +38,7 @@ def _field(question: Question) -> forms.Field:
 class StepForm(forms.Form):
     step: str = ""
     questions: tuple[Question, ...] = ()
+    vocabulary: Vocabulary = QUESTIONS
 
     def __init__(self, *args, earlier: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +53,7 @@ class StepForm(forms.Form):
                 present.pop(question.key, None)
                 self._errors.pop(question.key, None)
         try:
-            self.answers = clean_answers(present, step=self.step, earlier=self.earlier)
+            self.answers = clean_answers(present, step=self.step, earlier=self.earlier, vocabulary=self.vocabulary)
         except AnswersError as error:
             for key, messages in error.errors.items():
                 if key not in self._errors:  # a field error (e.g. an invalid choice) already says it
@@ -58,7 +61,14 @@ class StepForm(forms.Form):
         return cleaned
 
 
-def step_form(step: str) -> type[StepForm]:
-    questions = wizard_questions(step)
-    attrs = {question.key: _field(question) for question in questions}
-    return type(f"{step.title()}StepForm", (StepForm,), {**attrs, "step": step, "questions": questions})
+@lru_cache(maxsize=64)
+def step_form(step: str, vocabulary: Vocabulary = QUESTIONS) -> type[StepForm]:
+    """The form class of one step of an edition's wizard; made once per edition snapshot (a vocabulary
+    hashes by identity), so a page builds no form class."""
+    questions = vocabulary.wizard_questions(step)
+    attrs = {question.key: _field(question, vocabulary) for question in questions}
+    return type(
+        f"{step.title()}StepForm",
+        (StepForm,),
+        {**attrs, "step": step, "questions": questions, "vocabulary": vocabulary},
+    )

@@ -1,32 +1,33 @@
-"""The OpenAPI 3.1 document of the JSON API, derived from the question vocabulary.
+"""The OpenAPI 3.1 document of the JSON API, derived from an edition's questions.
 
-The answers schema is generated from ``pathway.vocabulary``, so it cannot drift from
-what the API accepts: the same keys, values, ranges, and which questions are required
-when (``if``/``then`` on the questions they depend on).
+The answers schema is generated from the edition's vocabulary (the current edition's at
+``/api/openapi.json``, a published one's with ``?edition=N``), so it cannot drift from what
+the API accepts for that edition: the same keys, values, ranges, and which questions are
+required when (``if``/``then`` on the questions they depend on).
 """
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from bme_wizard.content.models import Certainty, EditionStatus, ReferenceKind, ReviewStatus, Section, Strength
 from bme_wizard.pathway.answers import CONSISTENCY_RULES, ConsistencyRule, Relation
 from bme_wizard.pathway.conditions import Operator
-from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind, Question
+from bme_wizard.pathway.vocabulary import Kind, Question, Vocabulary
 
 from .selectors import MAX_BODY_BYTES
 
 REF = "#/components/schemas/"
 
 
-def _question_schema(question: Question) -> dict[str, Any]:
-    step = next(step.title for step in STEPS if step.key == question.step)
-    description = f"{question.label} (step: {step})."
+def _question_schema(question: Question, vocabulary: Vocabulary) -> dict[str, Any]:
+    _, step = vocabulary.step_number(question.step)
+    description = f"{question.label} (step: {step.title})."
     if question.help_text:
         description += f" {question.help_text}"
     if question.asked_when:
-        description += f" {question.asked_when.describe()} Otherwise the answer is ignored."
+        description += f" {question.asked_when.describe(vocabulary)} Otherwise the answer is ignored."
     if question.kind is Kind.CHOICE:
         schema: dict[str, Any] = {"type": "string", "enum": list(question.values)}
     elif question.kind is Kind.MULTI:
@@ -46,44 +47,44 @@ def _question_schema(question: Question) -> dict[str, Any]:
     return {**schema, "description": description}
 
 
-def _asked_if(question: Question) -> dict[str, Any]:
+def _asked_if(question: Question, vocabulary: Vocabulary) -> dict[str, Any]:
     """A JSON Schema ``if`` that holds when ``question`` is asked: its parent, and the parent's
     own parent, answered with a value that asks it."""
     properties: dict[str, Any] = {}
     rule = question.asked_when
     while rule is not None:
         properties[rule.question] = {"enum": list(rule.values)}
-        rule = QUESTIONS[rule.question].asked_when
+        rule = vocabulary[rule.question].asked_when
     return {"properties": properties, "required": list(properties)}
 
 
-def _consistency(rule: ConsistencyRule) -> tuple[str, dict[str, Any] | None]:
+def _consistency(rule: ConsistencyRule, vocabulary: Vocabulary) -> tuple[str, dict[str, Any] | None]:
     """A consistency rule in words, and as JSON Schema where JSON Schema can say it (an ``if``/``then``
     that holds when both questions are asked); comparing two numbers, it cannot."""
-    first, second = QUESTIONS[rule.first], QUESTIONS[rule.second]
+    first, second = vocabulary[rule.first], vocabulary[rule.second]
     if rule.relation is Relation.AT_MOST:
         return f"{rule.first} must not be more than {rule.second} ({first.label}; {second.label}).", None
     words = (
         f"When {rule.first} is {' or '.join(rule.when)}, {rule.second} must include {rule.needs} "
         f"({first.label}; {second.label})."
     )
-    condition = _asked_if(first)
-    for key, values in _asked_if(second)["properties"].items():
+    condition = _asked_if(first, vocabulary)
+    for key, values in _asked_if(second, vocabulary)["properties"].items():
         condition["properties"].setdefault(key, values)
     condition["properties"][rule.first] = {"enum": list(rule.when)}
     condition["required"] = list(condition["properties"])
     return words, {"if": condition, "then": {"properties": {rule.second: {"contains": {"const": rule.needs}}}}}
 
 
-def _answers_schema() -> dict[str, Any]:
+def _answers_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     """Questions always asked are checked as properties; one that depends on another answer is
     checked only when asked (``if``/``then``), because otherwise its answer is ignored, whatever it is.
     Answers must not contradict each other (the consistency rules): said in the description, and
     checked by the schema too where JSON Schema can express the rule."""
     properties: dict[str, Any] = {}
     when_asked = []
-    for key, question in QUESTIONS.items():
-        schema = _question_schema(question)
+    for key, question in vocabulary.items():
+        schema = _question_schema(question, vocabulary)
         if question.asked_when is None:
             properties[key] = schema
             continue
@@ -91,10 +92,12 @@ def _answers_schema() -> dict[str, Any]:
         then: dict[str, Any] = {"properties": {key: schema}}
         if not question.optional:
             then["required"] = [key]
-        when_asked.append({"if": _asked_if(question), "then": then})
+        when_asked.append({"if": _asked_if(question, vocabulary), "then": then})
     rules = []
     for rule in CONSISTENCY_RULES:
-        words, schema = _consistency(rule)
+        if rule.first not in vocabulary or rule.second not in vocabulary:
+            continue  # as in the API: a rule on a question the edition does not ask is skipped
+        words, schema = _consistency(rule, vocabulary)
         rules.append(words)
         if schema is not None:
             when_asked.append(schema)
@@ -105,7 +108,7 @@ def _answers_schema() -> dict[str, Any]:
         "is a 400 naming both questions: " + " ".join(rules),
         "properties": properties,
         "additionalProperties": False,
-        "required": [q.key for q in QUESTIONS.values() if q.asked_when is None and not q.optional],
+        "required": [q.key for q in vocabulary.values() if q.asked_when is None and not q.optional],
         "allOf": when_asked,
     }
 
@@ -119,13 +122,13 @@ def _choices(choices) -> dict[str, Any]:
     return {"type": "string", "enum": [value for value, _ in choices]}
 
 
-def _why() -> dict[str, Any]:
+def _why(vocabulary: Vocabulary) -> dict[str, Any]:
     return {
         "type": "array",
         "description": "The answers that made this apply. Empty: it applies to every patient.",
         "items": _object(
             {
-                "question": {"type": "string", "enum": list(QUESTIONS)},
+                "question": {"type": "string", "enum": list(vocabulary)},
                 "operator": {"type": "string", "enum": [op.value for op in Operator]},
                 "value": {"type": ["string", "integer", "array", "null"], "items": {"type": "string"}},
                 "text": {"type": "string"},
@@ -176,8 +179,8 @@ def _error() -> dict[str, Any]:
     )
 
 
-def _plan() -> dict[str, Any]:
-    treatments = {"type": "array", "items": {"type": "string", "enum": list(QUESTIONS["treatments_tried"].values)}}
+def _plan(vocabulary: Vocabulary) -> dict[str, Any]:
+    treatments = {"type": "array", "items": {"type": "string", "enum": [t.value for t in vocabulary.treatments]}}
     properties = {
         "edition": _object(
             {
@@ -285,8 +288,11 @@ def _plan() -> dict[str, Any]:
     return schemas
 
 
-@cache
-def openapi_document() -> dict[str, Any]:
+@lru_cache(maxsize=16)
+def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) -> dict[str, Any]:
+    """The document for an edition's questions (``edition_number``: a named edition's, else the current's).
+
+    Cached per vocabulary, which hashes by identity: a new snapshot of the edition makes a new document."""
     error_responses = {
         str(status): {
             "description": description,
@@ -317,7 +323,9 @@ def openapi_document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Decision support for healthcare professionals; it does not replace clinical judgment. "
             "Content may be pending review by the medical advisory board: see pending_review and each item's "
-            "review_status.",
+            "review_status. The answers schema is the "
+            + (f"questions of edition {edition_number}" if edition_number else "current edition's questions")
+            + "; each edition carries its own (GET this document with ?edition=N for a published one's).",
         },
         "paths": {
             "/api/v1/plan": {
@@ -354,10 +362,10 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                 },
-                "Answers": _answers_schema(),
-                "Why": _why(),
+                "Answers": _answers_schema(vocabulary),
+                "Why": _why(vocabulary),
                 "Citations": _citations(),
-                **_plan(),
+                **_plan(vocabulary),
                 "Error": _error(),
                 "RateLimited": _object({"error": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}}),
             }

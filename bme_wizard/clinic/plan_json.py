@@ -6,15 +6,16 @@ from typing import Any
 
 from bme_wizard.pathway.conditions import Condition
 from bme_wizard.pathway.plan import Plan, Planned
+from bme_wizard.pathway.vocabulary import Vocabulary
 
 
-def _why(conditions: tuple[Condition, ...]) -> list[dict[str, Any]]:
+def _why(conditions: tuple[Condition, ...], vocabulary: Vocabulary) -> list[dict[str, Any]]:
     return [
         {
             "question": condition.question,
             "operator": condition.operator.value,
             "value": list(condition.value) if isinstance(condition.value, tuple) else condition.value,
-            "text": condition.describe(),
+            "text": condition.describe(vocabulary),
         }
         for condition in conditions
     ]
@@ -28,7 +29,7 @@ def _statement(item: Planned) -> dict[str, Any]:
         "text": entry.text,
         "plain_text": entry.plain_text,
         "review_status": entry.review_status,
-        "why": _why(item.because),
+        "why": _why(item.because, item.vocabulary),
         "citations": list(item.citation_numbers),
         "caution": entry.caution,
         "caution_citations": list(item.caution_numbers),
@@ -78,7 +79,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "title": item.entry.title,
                 "summary": item.entry.summary,
                 "review_status": item.entry.review_status,
-                "why": _why(item.because),
+                "why": _why(item.because, item.vocabulary),
                 "citations": list(item.citation_numbers),
             }
             for item in plan.pathways

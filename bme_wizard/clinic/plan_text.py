@@ -7,16 +7,15 @@ import textwrap
 
 from bme_wizard.content.models import label
 from bme_wizard.pathway.plan import Plan, Planned
-from bme_wizard.pathway.vocabulary import QUESTIONS
+from bme_wizard.pathway.vocabulary import QUESTIONS, Vocabulary
 
-TREATMENTS_TRIED = QUESTIONS["treatments_tried"]
 WIDTH = 88
 
 
-def answers_to_text(answers, width: int | None = WIDTH) -> list[str]:
-    """The coded answers as "question: answer" lines, in the vocabulary's order."""
+def answers_to_text(answers, width: int | None = WIDTH, vocabulary: Vocabulary = QUESTIONS) -> list[str]:
+    """The coded answers as "question: answer" lines, in the order and words of the edition's questions."""
     lines = []
-    for key, question in QUESTIONS.items():
+    for key, question in vocabulary.items():
         if key not in answers:
             continue
         value = answers[key]
@@ -36,15 +35,11 @@ def _wrap(text: str, indent: str, width: int | None = WIDTH) -> list[str]:
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def _treatments(treatments) -> str:
-    return ", ".join(TREATMENTS_TRIED.label_for(treatment) for treatment in treatments)
-
-
 def _item(item: Planned, text: str, width: int | None) -> list[str]:
     marks = "".join(f"[{n}]" for n in item.citation_numbers)
     lines = _wrap(f"- {text} {marks}", "  ", width)
     if item.tried:
-        lines += _wrap(f"Already tried: {_treatments(item.tried)}.", "    ", width)
+        lines += _wrap(f"Already tried: {item.tried_labels}.", "    ", width)
     return lines + _details(item, width)
 
 
@@ -52,7 +47,7 @@ def _tried_item(item: Planned, width: int | None) -> list[str]:
     """A statement all of whose treatments were tried: the edition's wording for that, or the
     treatments as tried with the original statement only as what was previously advised."""
     marks = "".join(f"[{n}]" for n in item.citation_numbers)
-    tried = f"Already tried: {_treatments(item.tried)}."
+    tried = f"Already tried: {item.tried_labels}."
     tried_text = getattr(item.entry, "tried_text", "")
     if tried_text:
         lines = _wrap(f"- {tried_text} {marks}", "  ", width) + _wrap(tried, "    ", width)
@@ -99,7 +94,7 @@ def plan_to_text(plan: Plan, *, width: int | None = WIDTH) -> str:
     if plan.tried:
         lines += ["", "What the pathway offers now"]
         lines += _wrap(
-            f"Already tried: {_treatments(plan.tried_treatments)}. The plan below is what comes next; the "
+            f"Already tried: {plan.tried_labels}. The plan below is what comes next; the "
             "statements about the treatments already tried follow it, under “Already tried”.",
             "  ",
             width,
@@ -139,7 +134,7 @@ def plan_to_note(plan: Plan, *, permalink: str, created) -> str:
         f"Permalink: {permalink}",
         "",
         "Answers",
-        *answers_to_text(plan.answers, width=None),
+        *answers_to_text(plan.answers, width=None, vocabulary=plan.edition.vocabulary),
         "",
     ]
     # Editors' text is Markdown, never HTML; should someone type a tag anyway, the note is pasted into

@@ -93,7 +93,7 @@ class PreviewWizard(AssessmentWizard):
     def finish(self, answers: dict) -> str:
         """Keep the answers in the preview run's slot (no Assessment); return the preview summary's address."""
         runs = self.request.session[PREVIEW_RUNS.index_key]
-        runs[self.kwargs["run_id"]]["answers"] = clean_answers(answers)
+        runs[self.kwargs["run_id"]]["answers"] = clean_answers(answers, vocabulary=self.vocabulary)
         self.request.session[PREVIEW_RUNS.index_key] = runs
         return reverse("clinic:preview-summary", args=[self.edition.pk, self.kwargs["run_id"]])
 

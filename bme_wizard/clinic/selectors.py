@@ -15,12 +15,13 @@ from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.answers import Answers, AnswersError, clean_answers
 from bme_wizard.pathway.compare import PlanDiff, answers_for_today, plan_compare
 from bme_wizard.pathway.plan import Plan, build_plan
-from bme_wizard.pathway.vocabulary import QUESTIONS, Question
+from bme_wizard.pathway.vocabulary import QUESTIONS, Question, Vocabulary
 
 from .models import Assessment
 
 REQUEST_FIELDS = frozenset({"answers", "edition"})
 MAX_BODY_BYTES = 64 * 1024  # a plan request is a few hundred bytes
+EDITION_NUMBER_EXPECTED = "Expected an edition number (a whole number from 1)."
 
 
 class PlanRequestError(Exception):
@@ -32,25 +33,33 @@ class PlanRequestError(Exception):
         self.status = status
 
 
-def plan_request_parse(data: Any) -> tuple[Answers, int | None]:
-    """Validate a plan request body ``{"answers": {...}, "edition": N}``; return clean answers and edition."""
+def plan_request(data: Any) -> Plan:
+    """Answer a plan request body ``{"answers": {...}, "edition": N}``: the plan for the answers under
+    the current edition, or a named published one, whose questions the answers are checked against.
+
+    Raises ``PlanRequestError``: 400 naming each field at fault, 404 for an edition that is not
+    published, 503 before any edition is."""
     if not isinstance(data, dict):
         raise PlanRequestError({"body": ["Expected a JSON object with an 'answers' object."]})
     errors: dict[str, list[str]] = {}
     for name in data:
         if name not in REQUEST_FIELDS:
             errors[str(name)] = [f"Unknown field; allowed: {', '.join(sorted(REQUEST_FIELDS))}."]
-    edition = data.get("edition")
-    if isinstance(edition, float) and edition.is_integer():
-        edition = int(edition)  # 2.0 is 2 in JSON, as for the answers
-    if edition is not None and (isinstance(edition, bool) or not isinstance(edition, int) or edition < 1):
-        errors["edition"] = ["Expected an edition number (a whole number from 1)."]
+    number = data.get("edition")
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)  # 2.0 is 2 in JSON, as for the answers
+    if number is not None and (isinstance(number, bool) or not isinstance(number, int) or number < 1):
+        errors["edition"] = [EDITION_NUMBER_EXPECTED]
+        number = None
+    edition = edition_for_clinicians(number=number)
     answers: Answers = {}
     if "answers" not in data:
         errors["answers"] = ["This field is required."]
     else:
+        # Against the questions of the edition asked for (of the current one while that is not found).
+        vocabulary = vocabulary_for(edition if edition is not None else edition_current())
         try:
-            answers = clean_answers(data["answers"])
+            answers = clean_answers(data["answers"], vocabulary=vocabulary)
         except AnswersError as error:
             errors.update(
                 {
@@ -60,17 +69,42 @@ def plan_request_parse(data: Any) -> tuple[Answers, int | None]:
             )
     if errors:
         raise PlanRequestError(errors)
-    return answers, edition
+    if edition is None:
+        raise _no_edition(number)
+    return build_plan(answers, edition_snapshot(edition))
+
+
+def openapi_edition(number_text: str | None) -> tuple[Edition | None, int | None]:
+    """The edition whose questions the OpenAPI document describes (``?edition=N``, else the current
+    one) and its number as asked; PlanRequestError for a number that is not one or not published."""
+    if number_text is None:
+        return edition_current(), None
+    if not (number_text.isascii() and number_text.isdigit()) or len(number_text) > 9 or int(number_text) < 1:
+        raise PlanRequestError({"edition": [EDITION_NUMBER_EXPECTED]})
+    number = int(number_text)
+    edition = edition_for_clinicians(number=number)
+    if edition is None:
+        raise _no_edition(number)
+    return edition, number
+
+
+def _no_edition(number: int | None) -> PlanRequestError:
+    if number is None:
+        return PlanRequestError({"edition": ["No guideline edition has been published yet."]}, status=503)
+    return PlanRequestError({"edition": [f"No published edition {number}."]}, status=404)
 
 
 def plan_for(*, answers: Answers, edition_number: int | None = None) -> Plan:
     """The plan for cleaned answers under the current edition, or a named published one."""
     edition = edition_for_clinicians(number=edition_number)
     if edition is None:
-        if edition_number is None:
-            raise PlanRequestError({"edition": ["No guideline edition has been published yet."]}, status=503)
-        raise PlanRequestError({"edition": [f"No published edition {edition_number}."]}, status=404)
+        raise _no_edition(edition_number)
     return build_plan(answers, edition_snapshot(edition))
+
+
+def vocabulary_for(edition: Edition | None) -> Vocabulary:
+    """The questions of ``edition`` (the first edition's when there is none yet: nothing is asked then)."""
+    return edition_snapshot(edition).vocabulary if edition is not None else QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -93,10 +127,11 @@ def assessment_changes(*, assessment: Assessment) -> CaseChanges:
     current = edition_current()
     if current is None or current.pk == assessment.edition_id:
         return CaseChanges(given)
-    answers, missing = answers_for_today(assessment.answers)
-    now = build_plan(answers, edition_snapshot(current))
+    today = edition_snapshot(current)
+    answers, missing = answers_for_today(assessment.answers, today.vocabulary)
+    now = build_plan(answers, today)
     diff = plan_compare(given, now, labels=CHOICE_LABELS)
-    return CaseChanges(given, current, now, diff, tuple(QUESTIONS[key] for key in missing))
+    return CaseChanges(given, current, now, diff, tuple(today.vocabulary[key] for key in missing))
 
 
 def assessment_for_summary(*, token: str) -> Assessment | None:

@@ -16,7 +16,7 @@ from bme_wizard.pathway.review import CLINICIAN_STAGES
 
 from .models import Assessment
 from .plan_text import plan_to_note
-from .selectors import assessment_changes, assessment_for_summary, service_health
+from .selectors import assessment_changes, assessment_for_summary, service_health, vocabulary_for
 from .wizard import run_start
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -136,4 +136,5 @@ def summary_changes(request, token: str):
 def summary_edit(request, token: str):
     """Back into the wizard with this assessment's answers filled in (a new run; the permalink stays)."""
     assessment = _assessment_or_404(token)
-    return redirect("clinic:wizard", run_id=run_start(request, answers=assessment.answers))
+    vocabulary = vocabulary_for(edition_current())  # the wizard asks the current edition's questions
+    return redirect("clinic:wizard", run_id=run_start(request, answers=assessment.answers, vocabulary=vocabulary))

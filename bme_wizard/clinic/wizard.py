@@ -34,14 +34,14 @@ from formtools.wizard.views import SessionWizardView
 from bme_wizard.content.models import Edition
 from bme_wizard.content.selectors import edition_current
 from bme_wizard.pathway.answers import is_asked
-from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind
+from bme_wizard.pathway.vocabulary import QUESTIONS, STEPS, Kind, Vocabulary
 
 from .forms import step_form
+from .selectors import vocabulary_for
 from .services import assessment_create
 
 RUNS_KEY = "assessment_runs"
 MAX_RUNS = 20  # per browser session; the oldest runs beyond this are forgotten
-STEP_TITLES = {step.key: step.title for step in STEPS}
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,16 @@ def _step_fields_data(form, post) -> MultiValueDict:
     return data
 
 
-def run_start(request: HttpRequest, *, answers: dict | None = None, slots: RunSlots = ASSESSMENT_RUNS, **about) -> str:
-    """Open a new wizard run in this browser session, optionally filled in; return its id.
+def run_start(
+    request: HttpRequest,
+    *,
+    answers: dict | None = None,
+    vocabulary: Vocabulary = QUESTIONS,
+    slots: RunSlots = ASSESSMENT_RUNS,
+    **about,
+) -> str:
+    """Open a new wizard run in this browser session, optionally filled in (``answers``, placed on
+    the steps of ``vocabulary``, the edition's questions); return its id.
 
     ``about`` is kept in the run's index entry (a preview run records its edition)."""
     runs = request.session.get(slots.index_key, {})
@@ -123,17 +131,17 @@ def run_start(request: HttpRequest, *, answers: dict | None = None, slots: RunSl
     request.session[slots.index_key] = runs
     if answers:
         storage = RunStorage(slots.storage_prefix(run_id), request, None)  # a new run: starts empty
-        for step in STEPS:
-            storage.set_step_data(step.key, _as_post_data(step.key, answers))
-        storage.current_step = STEPS[0].key
+        for step in vocabulary.steps:
+            storage.set_step_data(step.key, _as_post_data(step.key, answers, vocabulary))
+        storage.current_step = vocabulary.steps[0].key
     return run_id
 
 
-def _as_post_data(step: str, answers: dict) -> MultiValueDict:
+def _as_post_data(step: str, answers: dict, vocabulary: Vocabulary) -> MultiValueDict:
     """Answers in the shape a step's form posts them (prefixed names, lists for multi)."""
     data = MultiValueDict()
     for key, value in answers.items():
-        question = QUESTIONS.get(key)
+        question = vocabulary.get(key)
         if question is None or question.step != step:
             continue
         data.setlist(f"{step}-{key}", [str(v) for v in value] if question.kind is Kind.MULTI else [str(value)])
@@ -159,6 +167,8 @@ def _question_tree(form) -> list[dict]:
 
 @method_decorator(never_cache, name="dispatch")
 class AssessmentWizard(SessionWizardView):
+    # The steps, in order (formtools needs a form class for each). Every form is made from the
+    # edition's own questions (``get_form``): these first-edition classes are never shown.
     form_list = [(step.key, step_form(step.key)) for step in STEPS]
     template_name = "clinic/wizard.html"
     storage_name = "bme_wizard.clinic.wizard.RunStorage"
@@ -170,8 +180,33 @@ class AssessmentWizard(SessionWizardView):
         return self.slots.storage_prefix(kwargs["run_id"])
 
     def get_edition(self) -> Edition | None:
-        """The edition the answers are evaluated against: the current one (a preview names its own)."""
-        return edition_current()
+        """The edition the answers are evaluated against: the current one (a preview names its own),
+        read once per request."""
+        if not hasattr(self, "_edition"):
+            self._edition = edition_current()
+        return self._edition
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The questions of the edition the answers are for (read once per request)."""
+        if not hasattr(self, "_vocabulary"):
+            self._vocabulary = vocabulary_for(self.get_edition())
+        return self._vocabulary
+
+    def get_form(self, step=None, data=None, files=None):
+        """The step's form, made from the edition's questions (formtools would use ``form_list``)."""
+        step = self.steps.current if step is None else step
+        form_class = step_form(step, self.vocabulary)
+        kwargs = self.get_form_kwargs(step)
+        kwargs.update(
+            {
+                "data": data,
+                "files": files,
+                "prefix": self.get_form_prefix(step, form_class),
+                "initial": self.get_form_initial(step),
+            }
+        )
+        return form_class(**kwargs)
 
     def dispatch(self, request, *args, **kwargs):
         run = request.session.get(self.slots.index_key, {}).get(kwargs["run_id"])
@@ -221,7 +256,7 @@ class AssessmentWizard(SessionWizardView):
 
     def post(self, *args, **kwargs):
         request = self.request
-        if request.htmx and request.POST.get("_reveal") in QUESTIONS:
+        if request.htmx and request.POST.get("_reveal") in self.vocabulary:
             return self._reveal(request.POST["_reveal"])
 
         management_form = ManagementForm(request.POST, prefix=self.prefix)
@@ -312,14 +347,14 @@ class AssessmentWizard(SessionWizardView):
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
-        steps = list(self.get_form_list())
+        titles = {step.key: step.title for step in self.vocabulary.steps}
         context.update(
             {
                 "questions": _question_tree(form),
-                "step_title": STEP_TITLES[self.steps.current],
+                "step_title": titles[self.steps.current],
                 "progress": [
-                    {"key": key, "title": STEP_TITLES[key], "number": i + 1, "current": key == self.steps.current}
-                    for i, key in enumerate(steps)
+                    {"key": key, "title": titles[key], "number": i + 1, "current": key == self.steps.current}
+                    for i, key in enumerate(self.get_form_list())
                 ],
             }
         )

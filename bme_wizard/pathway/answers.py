@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .vocabulary import QUESTIONS, STEPS, Kind, Question, questions_for_step
+from .vocabulary import QUESTIONS, Kind, Question, Vocabulary
 
 # Multi answers where this value means "none of the others".
 EXCLUSIVE_VALUE = "none"
@@ -140,12 +140,12 @@ def _in_words(question: Question, value: Any) -> str:
     return question.label_for(value) if question.choices else str(value)
 
 
-def _naming(question: Question, value: Any, step: str | None) -> str:
+def _naming(question: Question, value: Any, step: str | None, vocabulary: Vocabulary) -> str:
     """A question by its label with its answer, and the step it is on when that is not ``step`` (the one
     being checked), e.g. “Weeks of symptoms” (6, on step 2: Clinical context)."""
     about = _in_words(question, value)
     if step is not None and question.step != step:
-        number, found = next((i + 1, s) for i, s in enumerate(STEPS) if s.key == question.step)
+        number, found = vocabulary.step_number(question.step)
         about += f", on step {number}: {found.title}"
     return f"“{question.label}” ({about})"
 
@@ -155,7 +155,7 @@ def consistency_errors(
     *,
     step: str | None = None,
     rules: Sequence[ConsistencyRule] = CONSISTENCY_RULES,
-    questions: Mapping[str, Question] = QUESTIONS,
+    questions: Vocabulary = QUESTIONS,
 ) -> dict[str, list[str]]:
     """The contradictions among cleaned ``answers``: question key to messages.
 
@@ -172,7 +172,7 @@ def consistency_errors(
             continue
         for question, message, other in ((first, rule.first_message, second), (second, rule.second_message, first)):
             if step is None or question.step == step:
-                text = message.format(other=_naming(other, answers[other.key], step))
+                text = message.format(other=_naming(other, answers[other.key], step, questions))
                 errors.setdefault(question.key, []).append(text)
     return errors
 
@@ -183,6 +183,7 @@ def clean_answers(
     step: str | None = None,
     earlier: Mapping[str, Any] | None = None,
     check_consistency: bool = True,
+    vocabulary: Vocabulary = QUESTIONS,
 ) -> Answers:
     """Validate raw answers (a JSON object) and return them cleaned, or raise AnswersError.
 
@@ -191,11 +192,12 @@ def clean_answers(
     contradict each other are refused too (``check_consistency`` off only for answers saved
     before a rule existed, which were valid when saved); for a step,
     ``earlier`` holds the (cleaned) answers of the steps before it, so a contradiction with
-    one of them is reported on this step's question.
+    one of them is reported on this step's question. ``vocabulary``: the questions of the edition
+    the answers are for (the first edition's unless given).
     """
     if not isinstance(raw, Mapping):
         raise AnswersError({"answers": ["Expected an object mapping question keys to answers."]})
-    questions = questions_for_step(step) if step else tuple(QUESTIONS.values())
+    questions = vocabulary.for_step(step) if step else vocabulary.questions
     keys = {question.key for question in questions}
     errors: dict[str, list[str]] = {}
     for key in raw:
@@ -220,7 +222,7 @@ def clean_answers(
             errors[question.key] = [str(error)]
     if check_consistency:
         known = {**(earlier or {}), **cleaned} if step else cleaned
-        for key, messages in consistency_errors(known, step=step).items():
+        for key, messages in consistency_errors(known, step=step, questions=vocabulary).items():
             errors.setdefault(key, []).extend(messages)
     if errors:
         raise AnswersError(errors)

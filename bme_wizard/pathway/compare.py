@@ -24,7 +24,7 @@ from typing import Any
 
 from .answers import AnswersError, clean_answers, is_asked
 from .plan import EditionSnapshot, EditionTextEntry, PathwayEntry, Plan, Planned, ReferenceEntry, StatementEntry
-from .vocabulary import QUESTIONS, TREATMENTS
+from .vocabulary import QUESTIONS, Vocabulary
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -141,8 +141,6 @@ class EditionDiff:
 # Fields compared, per kind of item
 # ---------------------------------------------------------------------------------------
 
-_TREATMENT_LABELS = {choice.value: choice.label for choice in TREATMENTS}
-
 # Display labels of stored grades, e.g. {"strength": {"strong": "Strong"}}: the content app's
 # choices, passed in (this module does not know them); a value without a label shows as stored.
 Labels = Mapping[str, Mapping[str, str]]
@@ -156,6 +154,8 @@ class _Context:
         self.pathway_titles = {pathway.key: pathway.title for pathway in snapshot.pathways}
         self.section_labels = dict(snapshot.sections)
         self.labels = labels or {}
+        self.vocabulary = snapshot.vocabulary
+        self.treatment_labels = {choice.value: choice.label for choice in snapshot.vocabulary.treatments}
 
     def label(self, kind: str, value: str | None) -> str:
         return self.labels.get(kind, {}).get(value or "", value or "")
@@ -184,12 +184,13 @@ def _names(name: str, old: Sequence[str], new: Sequence[str]) -> FieldChange | N
     return FieldChange(name, ", ".join(old), ", ".join(new), list_diff(old, new))
 
 
-def _rule(old: PathwayEntry | StatementEntry, new: PathwayEntry | StatementEntry) -> FieldChange | None:
+def _rule(
+    old: PathwayEntry | StatementEntry, new: PathwayEntry | StatementEntry, was: _Context, now: _Context
+) -> FieldChange | None:
     if old.rule == new.rule:
         return None
-    return FieldChange(
-        "Applies when", old.rule.describe(), new.rule.describe(), word_diff(old.rule.describe(), new.rule.describe())
-    )
+    before, after = old.rule.describe(was.vocabulary), new.rule.describe(now.vocabulary)
+    return FieldChange("Applies when", before, after, word_diff(before, after))
 
 
 def _text_fields(
@@ -207,7 +208,7 @@ def _pathway_fields(old: PathwayEntry, new: PathwayEntry, was: _Context, now: _C
     return [
         _text("Title", old.title, new.title),
         _text("Summary", old.summary, new.summary),
-        _rule(old, new),
+        _rule(old, new, was, now),
         _names("Citations", was.citations(old), now.citations(new)),
     ]
 
@@ -243,15 +244,15 @@ def _statement_fields(
             *_grading_fields(old, new, was, now),
             _names(
                 "Treatments",
-                [_TREATMENT_LABELS.get(t, t) for t in old.treatments],
-                [_TREATMENT_LABELS.get(t, t) for t in new.treatments],
+                [was.treatment_labels.get(t, t) for t in old.treatments],
+                [now.treatment_labels.get(t, t) for t in new.treatments],
             ),
         ]
     if new.kind == "recommendation":
         fields.append(_text("Text once tried", old.tried_text, new.tried_text))
     fields += [
         _text("Caution", old.caution, new.caution),
-        _rule(old, new),
+        _rule(old, new, was, now),
         _names("Citations", was.citations(old), now.citations(new)),
         _names("Caution citations", was.citations(old, caution=True), now.citations(new, caution=True)),
     ]
@@ -535,9 +536,12 @@ def plan_compare(old_plan: Plan, new_plan: Plan, *, labels: Labels | None = None
     )
 
 
-def answers_for_today(raw: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Saved answers, checked against today's questions: (the answers that still fit, the keys of
-    questions now asked that they leave unanswered or answer in a way no longer allowed).
+def answers_for_today(
+    raw: Mapping[str, Any], vocabulary: Vocabulary = QUESTIONS
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Saved answers, checked against today's questions (``vocabulary``, the current edition's): (the
+    answers that still fit, the keys of questions now asked that they leave unanswered or answer in a
+    way no longer allowed).
 
     A saved assessment was valid when saved; if the vocabulary has grown since, its answers
     may lack a question that is now asked. A plan under a newer edition is then built
@@ -545,12 +549,12 @@ def answers_for_today(raw: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str
     """
     try:
         # Saved answers were valid when saved: a consistency rule added since does not drop them.
-        return clean_answers(dict(raw), check_consistency=False), ()
+        return clean_answers(dict(raw), check_consistency=False, vocabulary=vocabulary), ()
     except AnswersError as error:
-        problems = {key for key in error.errors if key in QUESTIONS}
+        problems = {key for key in error.errors if key in vocabulary}
     kept: dict[str, Any] = {}
-    for key, question in QUESTIONS.items():  # vocabulary order: a question's parent comes first
+    for key, question in vocabulary.items():  # vocabulary order: a question's parent comes first
         if key in raw and key not in problems and is_asked(question, kept):
             kept[key] = raw[key]
-    missing = tuple(key for key in QUESTIONS if key in problems and is_asked(QUESTIONS[key], kept))
+    missing = tuple(key for key in vocabulary if key in problems and is_asked(vocabulary[key], kept))
     return kept, missing

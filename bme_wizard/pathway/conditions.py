@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .vocabulary import QUESTIONS, Kind, Question
+from .vocabulary import QUESTIONS, Kind, Question, Vocabulary
 
 
 class Operator(enum.StrEnum):
@@ -111,9 +111,10 @@ class Condition:
             return ", ".join(self.value)
         return str(self.value)
 
-    def describe(self) -> str:
-        """A clinician-readable sentence, e.g. "Site of the edema is one of Hip, Knee"."""
-        question = QUESTIONS[self.question]
+    def describe(self, vocabulary: Vocabulary | None = None) -> str:
+        """A clinician-readable sentence, e.g. "Site of the edema is one of Hip, Knee", in the words of
+        ``vocabulary`` (the edition's questions; the first edition's unless given)."""
+        question = (vocabulary or QUESTIONS)[self.question]
         text = f"“{question.label}” {self.operator.label}"
         if self.value is None:
             return text
@@ -151,13 +152,21 @@ def _parse_integer(question: Question, raw: object) -> int:
     return value
 
 
-def parse_condition(question_key: str, operator: str, raw_value: object = None, group: str = "") -> Condition:
+def parse_condition(
+    question_key: str,
+    operator: str,
+    raw_value: object = None,
+    group: str = "",
+    *,
+    vocabulary: Vocabulary | None = None,
+) -> Condition:
     """Validate a row against the vocabulary and return it with a typed value.
 
     ``raw_value`` may be text as typed in admin ("hip, knee"), or a JSON value (a list,
-    a number). Raises ``ConditionError`` naming the field at fault.
+    a number). ``vocabulary``: the questions of the row's edition (the first edition's unless
+    given). Raises ``ConditionError`` naming the field at fault.
     """
-    question = QUESTIONS.get(question_key)
+    question = (vocabulary or QUESTIONS).get(question_key)
     if question is None:
         raise ConditionError("question", f"Unknown question {question_key!r}.")
     try:
@@ -338,10 +347,10 @@ class Rule:
             return _NEVER
         return Outcome(True, tuple(because))
 
-    def describe(self) -> str:
+    def describe(self, vocabulary: Vocabulary | None = None) -> str:
         if self.invalid:
             return "never: a condition is not valid"
-        return describe_conditions(self.match, self.conditions)
+        return describe_conditions(self.match, self.conditions, vocabulary)
 
 
 def evaluate_all(match: Match | str, conditions: Sequence[Condition], answers: Mapping[str, object]) -> Outcome:
@@ -349,14 +358,18 @@ def evaluate_all(match: Match | str, conditions: Sequence[Condition], answers: M
     return Rule.of(match, conditions).outcome(answers)
 
 
-def describe_conditions(match: Match | str, conditions: Sequence[Condition]) -> str:
+def describe_conditions(
+    match: Match | str, conditions: Sequence[Condition], vocabulary: Vocabulary | None = None
+) -> str:
     """Say in words when an item applies, e.g. "all of: A; (B or C)"."""
     match = Match(match)
     if not conditions:
         return "always"
     inner = " and " if match is Match.ANY else " or "
     parts = [
-        block[0].describe() if len(block) == 1 else "(" + inner.join(c.describe() for c in block) + ")"
+        block[0].describe(vocabulary)
+        if len(block) == 1
+        else "(" + inner.join(c.describe(vocabulary) for c in block) + ")"
         for block in _blocks(conditions)
     ]
     if len(parts) == 1:

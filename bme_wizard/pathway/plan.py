@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from .conditions import Condition, Outcome, Rule
 from .review import ReviewStatus, clinician_stage
+from .vocabulary import QUESTIONS, TREATMENTS_QUESTION, Vocabulary
 
 # A rule's bound outcome method: answers -> whether (and why) the item applies.
 OutcomeOf = Callable[[Mapping[str, object]], Outcome]
@@ -119,6 +120,8 @@ class EditionSnapshot:
     # Rows that could not be read (e.g. written to the database behind the application's back): their
     # items apply to no one, and publishing is refused until they are mended.
     problems: tuple[str, ...] = ()
+    # The edition's questions: what its conditions refer to and what "why this applies" says.
+    vocabulary: Vocabulary = QUESTIONS
     # For build_plan's inner loops: each entry paired with its rule's bound outcome method.
     _by_pathway: Mapping[str, tuple[tuple[StatementEntry, OutcomeOf], ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -154,6 +157,7 @@ class Planned(NamedTuple):
     citation_numbers: tuple[int, ...]
     tried: tuple[str, ...] = ()  # the statement's treatments already among treatments_tried
     caution_numbers: tuple[int, ...] = ()  # the reference numbers of its caution's sources
+    vocabulary: Vocabulary = QUESTIONS  # the edition's questions, in whose words ``why`` speaks
 
     @property
     def all_tried(self) -> bool:
@@ -161,9 +165,15 @@ class Planned(NamedTuple):
         return is_all_tried(self.entry, frozenset(self.tried))
 
     @property
+    def tried_labels(self) -> str:
+        """The statement's treatments already tried, in the edition's words."""
+        return self.vocabulary.treatment_labels(self.tried)
+
+    @property
     def why(self) -> tuple[str, ...]:
         """The answers that made this apply, in words; empty means it applies to every patient."""
-        return tuple(_describe(condition) for condition in self.because)
+        vocabulary = self.vocabulary
+        return tuple(_describe(condition, vocabulary) for condition in self.because)
 
 
 def is_all_tried(entry: PathwayEntry | StatementEntry, tried: frozenset[str]) -> bool:
@@ -212,6 +222,11 @@ class Plan:
         return tuple(dict.fromkeys(treatment for item in self.tried for treatment in item.tried))
 
     @property
+    def tried_labels(self) -> str:
+        """``tried_treatments`` in the edition's words."""
+        return self.edition.vocabulary.treatment_labels(self.tried_treatments)
+
+    @property
     def review_stage(self) -> ReviewStatus:
         """Where what is shown stands, by its least advanced item: submitted, under review or approved."""
         return _review_stage(self.edition, list(self.shown), self.references)
@@ -225,9 +240,10 @@ class Plan:
 class _Numbering:
     """Numbers references in order of first citation, as items are placed on the page."""
 
-    def __init__(self, tried_all: frozenset[str] = frozenset()):
+    def __init__(self, vocabulary: Vocabulary, tried_all: frozenset[str] = frozenset()):
         self.numbers: dict[int, int] = {}
         self.tried_all = tried_all
+        self.vocabulary = vocabulary
 
     def _number(self, ref_ids: tuple[int, ...]) -> tuple[int, ...]:
         numbers = self.numbers
@@ -246,7 +262,7 @@ class _Numbering:
         tried_all = self.tried_all
         treatments = getattr(entry, "treatments", ()) if tried_all else ()
         tried = tuple(treatment for treatment in treatments if treatment in tried_all) if treatments else ()
-        return Planned(entry, because, citation_numbers, tried, caution_numbers)
+        return Planned(entry, because, citation_numbers, tried, caution_numbers, self.vocabulary)
 
     def references(self, snapshot: EditionSnapshot) -> tuple[NumberedReference, ...]:
         ordered = sorted(self.numbers.items(), key=lambda pair: pair[1])
@@ -254,9 +270,9 @@ class _Numbering:
 
 
 @lru_cache(maxsize=4096)
-def _describe(condition: Condition) -> str:
-    # The same rows recur across statements and plans: describe each once.
-    return condition.describe()
+def _describe(condition: Condition, vocabulary: Vocabulary) -> str:
+    # The same rows recur across statements and plans: describe each once (a vocabulary hashes by identity).
+    return condition.describe(vocabulary)
 
 
 def _review_stage(
@@ -280,7 +296,7 @@ def _merge(first: tuple[Condition, ...], second: tuple[Condition, ...]) -> tuple
 
 def build_plan(answers: Mapping[str, Any], snapshot: EditionSnapshot) -> Plan:
     """Decide what applies to this patient. ``answers`` must already be cleaned (see answers.py)."""
-    tried_all = frozenset(answers.get("treatments_tried") or ())
+    tried_all = frozenset(answers.get(TREATMENTS_QUESTION) or ())
 
     matched: list[tuple[PathwayEntry, tuple[Condition, ...]]] = []
     for pathway in snapshot.pathways:
@@ -328,7 +344,7 @@ def build_plan(answers: Mapping[str, Any], snapshot: EditionSnapshot) -> Plan:
         ordered = advised
 
     # Placed (and so references numbered) in page order.
-    numbering = _Numbering(tried_all)
+    numbering = _Numbering(snapshot.vocabulary, tried_all)
     planned = numbering.place
     planned_pathways = tuple(planned(entry, because) for entry, because in matched)
     labels = dict(snapshot.sections)
@@ -375,7 +391,7 @@ class Outline:
 
 
 def outline(snapshot: EditionSnapshot) -> Outline:
-    numbering = _Numbering()
+    numbering = _Numbering(snapshot.vocabulary)
     pathways = tuple(
         OutlinePathway(
             numbering.place(pathway),

@@ -68,7 +68,7 @@ def edition_keys(snapshot: EditionSnapshot) -> set[str]:
 
 def run_scenario(spec: ScenarioSpec, snapshot: EditionSnapshot) -> ScenarioOutcome:
     try:
-        answers = clean_answers(spec.answers)
+        answers = clean_answers(spec.answers, vocabulary=snapshot.vocabulary)
     except AnswersError as error:
         return ScenarioOutcome(spec, error=str(error))
     known = edition_keys(snapshot)

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from bme_wizard.content.models import label
 from bme_wizard.pathway.plan import Planned, StatementEntry
+from bme_wizard.pathway.vocabulary import Vocabulary
 
 register = template.Library()
 
@@ -43,14 +44,14 @@ def citation_links(numbers) -> SafeString:
 
 
 @lru_cache(maxsize=20_000)
-def _fixed_parts(entry: StatementEntry, applies_when: bool) -> tuple[str, str]:
+def _fixed_parts(entry: StatementEntry, applies_when: bool, vocabulary: Vocabulary) -> tuple[str, str]:
     """(text and when-it-applies, grading and review) for an entry: the same for every patient.
 
-    Keyed by the frozen entry itself, review status included, so a new snapshot never
-    finds an old entry's markup."""
+    Keyed by the frozen entry itself, review status included, and by its edition's questions (whose
+    words say when it applies), so a new snapshot never finds an old entry's markup."""
     text = f'<div class="statement-text">{entry.text_html}</div>'  # sanitized when the snapshot was built
     if applies_when and entry.rule.conditions:
-        text += f'<p class="applies-when">Applies when {escape(entry.rule.describe())}.</p>'
+        text += f'<p class="applies-when">Applies when {escape(entry.rule.describe(vocabulary))}.</p>'
     meta = []
     if entry.kind == "recommendation":
         meta.append(f"<span>Strength: {escape(label(entry.strength, 'strength'))}</span>")
@@ -68,20 +69,10 @@ def statements(items, applies_when: bool = False) -> SafeString:
     return mark_safe("".join(_statement(item, applies_when) for item in items))  # noqa: S308 - escaped in _statement
 
 
-@register.filter
-def treatments(values) -> str:
-    """Treatment keys as their labels, comma separated (autoescaped by the template)."""
-    return treatment_labels(values)
-
-
 @register.simple_tag
 def tried_statements(items) -> SafeString:
     """The already-tried part of a plan: each statement read as tried, never as an instruction."""
     return mark_safe("".join(_tried_statement(item) for item in items))  # noqa: S308 - escaped in _tried_statement
-
-
-def treatment_labels(treatments) -> str:
-    return ", ".join(label(treatment, "treatment") for treatment in treatments)
 
 
 @lru_cache(maxsize=20_000)
@@ -99,8 +90,8 @@ def _tried_text(entry: StatementEntry) -> str:
 def _tried_statement(item: Planned) -> str:
     """The ``<li>`` of a statement all of whose treatments were tried: the treatments as tried first,
     then the edition's tried wording (or the statement as previously advised), grading, sources, why."""
-    _, meta = _fixed_parts(item.entry, False)
-    tried = escape(treatment_labels(item.tried))
+    _, meta = _fixed_parts(item.entry, False, item.vocabulary)
+    tried = escape(item.tried_labels)
     parts = [
         f'<p class="tried"><strong>Already tried:</strong> {tried}</p>',
         _tried_text(item.entry),
@@ -133,10 +124,10 @@ def _why(item: Planned) -> str:
 def _statement(item: Planned, applies_when: bool) -> str:
     """The ``<li>`` of one statement: text, grading, review, sources; then, on a guideline, when it
     applies, or on a summary, why it applies to this patient and what was already tried."""
-    text, meta = _fixed_parts(item.entry, applies_when)
+    text, meta = _fixed_parts(item.entry, applies_when, item.vocabulary)
     parts = []
     if item.tried:
-        tried = escape(treatment_labels(item.tried))
+        tried = escape(item.tried_labels)
         parts.append(f'<p class="tried"><strong>Already tried:</strong> {tried}</p>')
     parts.append(text)
     parts.append(f'<p class="statement-meta">{meta} {_citation_links(item.citation_numbers)}</p>')

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bme_wizard.clinic.plan_json import plan_to_dict
 from bme_wizard.clinic.plan_text import plan_to_text
-from bme_wizard.clinic.selectors import PlanRequestError, plan_for, plan_request_parse
+from bme_wizard.clinic.selectors import PlanRequestError, plan_request
 
 
 class Command(BaseCommand):
@@ -36,8 +36,7 @@ class Command(BaseCommand):
         if edition is not None:
             data["edition"] = edition
         try:
-            answers, edition_number = plan_request_parse(data)
-            plan = plan_for(answers=answers, edition_number=edition_number)
+            plan = plan_request(data)
         except PlanRequestError as error:
             lines = [f"{field}: {message}" for field, messages in error.errors.items() for message in messages]
             raise CommandError(
