@@ -81,9 +81,10 @@ def random_condition(rng: random.Random, group: str = "") -> dict:
     return row
 
 
-def generated_edition(number: int, statements: int, seed: int = 7) -> dict:
+def generated_edition(number: int, statements: int, seed: int = 7, questions: int = 0) -> dict:
     """An edition file with ``statements`` recommendations and pitfalls, shaped like a real one:
-    pathways keyed on the clinical context, statements with 0-3 conditions and 1-3 citations."""
+    pathways keyed on the clinical context, statements with 0-3 conditions and 1-3 citations.
+    With ``questions``, the first edition's questions and optional whole-number ones up to that many."""
     rng = random.Random(seed)
     references = [
         {"key": f"ref-{i}", "kind": "research", "title": f"Study {i}", "source": "Journal", "year": 2020}
@@ -125,6 +126,7 @@ def generated_edition(number: int, statements: int, seed: int = 7) -> dict:
         "format": "bme-wizard-edition",
         "format_version": 1,
         "edition": {"number": number, "title": f"Generated edition of {statements} statements"},
+        "questions": [*QUESTIONS.to_data(), *_extra_questions(questions - len(QUESTIONS))],
         "references": references,
         "pathways": pathways,
         "pitfalls": [statement(f"pitfall-{i}") for i in range(pitfall_count)],
@@ -147,3 +149,19 @@ def publish_generated(statements: int):
     with transaction.atomic():
         draft = edition_import(document=generated_edition(number, statements))
         return _make_current(Edition.objects.select_for_update().get(pk=draft.pk), note="Generated.", scenarios=())
+
+
+def _extra_questions(count: int) -> list[dict]:
+    """Optional whole-number questions on the clinical context step, beyond the first edition's."""
+    return [
+        {
+            "key": f"extra_{i}",
+            "step": "context",
+            "kind": "integer",
+            "label": f"Extra measure {i}",
+            "minimum": 0,
+            "maximum": 100,
+            "optional": True,
+        }
+        for i in range(1, count + 1)
+    ]

@@ -5,6 +5,7 @@ import pytest
 
 from benchmarks.editions import SAMPLE_ANSWERS
 from bme_wizard.content.services import edition_import
+from bme_wizard.pathway.vocabulary import QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_EDITION_FILE = ROOT / "fixtures" / "edition-1.json"
@@ -28,6 +29,7 @@ def small_edition_document(number=50, title="Draft for tests"):
         "format": "bme-wizard-edition",
         "format_version": 1,
         "edition": {"number": number, "title": title, **draft},
+        "questions": [{**question, **draft} for question in QUESTIONS.to_data()],
         "references": [{"key": "ref-a", "kind": "research", "title": "A study", "year": 2020, **draft}],
         "pathways": [
             {

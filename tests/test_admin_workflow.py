@@ -249,12 +249,13 @@ def test_every_admin_page_of_every_content_model_opens_for_every_role(client, dr
     """List, add, change, history and review pages: for each role a page or a refusal, never an error."""
     from django.contrib import admin as django_admin
 
-    from bme_wizard.content.models import EditionText, Pathway, Pitfall, Reference, ReviewComment
+    from bme_wizard.content.models import EditionText, Pathway, Pitfall, Question, Reference, ReviewComment
 
     client.force_login(make_user("someone", role))
     samples = {
         Edition: draft,
         EditionText: draft.text,
+        Question: Question.objects.filter(edition=draft).first(),
         Recommendation: Recommendation.objects.filter(edition=draft).first(),
         Pathway: Pathway.objects.filter(edition=draft).first(),
         Pitfall: Pitfall.objects.filter(edition=draft).first(),
@@ -269,7 +270,16 @@ def test_every_admin_page_of_every_content_model_opens_for_every_role(client, dr
         obj = samples[model]
         urls = [reverse(f"admin:content_{name}_changelist"), reverse(f"admin:content_{name}_add")]
         urls += [reverse(f"admin:content_{name}_{view}", args=[obj.pk]) for view in ("change", "history")]
-        if name in {"edition", "editiontext", "pathway", "recommendation", "pitfall", "reference", "scenario"}:
+        if name in {
+            "edition",
+            "editiontext",
+            "question",
+            "pathway",
+            "recommendation",
+            "pitfall",
+            "reference",
+            "scenario",
+        }:
             urls.append(reverse(f"admin:content_{name}_review", args=[obj.pk]))
         if name == "edition":
             urls += [reverse(f"admin:content_edition_{view}", args=[obj.pk]) for view in ("publish", "rebase")]

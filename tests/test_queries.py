@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 # Pinned counts, as the test client sees them (savepoints included). A change here is a
 # change in how much each page asks of the database: make it on purpose.
 SUMMARY_WARM = 1  # the assessment with its edition and the current edition's id (a subquery)
-SNAPSHOT_BUILD = 8  # once per edition revision and process: the edition, its text, items by kind, conditions, citations
+# once per edition revision and process: the edition, its questions, its text, items by kind, conditions, citations
+SNAPSHOT_BUILD = 9
 WIZARD = {
     "start": 4,  # session: exists? then insert (in a savepoint)
     # session read, current edition, session write (the new run's first step); and, the first time
@@ -30,10 +31,11 @@ WIZARD = {
 }
 
 
-@pytest.fixture(params=[10, 1000], ids=["10 statements", "1000 statements"])
+@pytest.fixture(params=[(10, 0), (1000, 0), (10, 100)], ids=["10 statements", "1000 statements", "100 questions"])
 def edition(request, db):
     clear_snapshot_cache()
-    return edition_import(document=generated_edition(7, request.param), publish=True)
+    statements, questions = request.param
+    return edition_import(document=generated_edition(7, statements, questions=questions), publish=True)
 
 
 def test_summary_queries_do_not_grow_with_the_edition(client, edition, django_assert_num_queries):

@@ -29,10 +29,12 @@ from .models import (
     EditionText,
     Pathway,
     Pitfall,
+    Question,
     Recommendation,
     Reference,
     ReviewComment,
     Scenario,
+    question_choices,
     treatment_choices,
 )
 
@@ -118,6 +120,18 @@ class ConditionInline(_ItemPartInline):
     model = Condition
     fields = ["order", "question", "operator", "value", "group"]
     verbose_name_plural = "conditions (when this applies; none means always)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._parent = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "question":
+            # Chosen by label from the questions of the item's edition (of the current one on an add form).
+            parent = getattr(self, "_parent", None)
+            choices = [("", "---------"), *question_choices(parent.edition_id if parent else None)]
+            return forms.ChoiceField(choices=choices, label=db_field.verbose_name.capitalize())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class CitationInline(_ItemPartInline):
@@ -442,6 +456,14 @@ class EditionTextAdmin(EditionItemAdmin):
         return False
 
 
+@admin.register(Question)
+class QuestionAdmin(EditionItemAdmin):
+    inlines = []  # a question is not conditional (its "asked when" is its own) and cites nothing
+    list_display = ["label", "key", "step", "kind", "edition", "review_status", "is_removed", "open_comment_count"]
+    list_filter = ["edition", "step", "kind", "review_status", "is_removed"]
+    search_fields = ["key", "label", "help_text"]
+
+
 @admin.register(Pathway)
 class PathwayAdmin(EditionItemAdmin):
     list_display = [
@@ -468,6 +490,11 @@ class RecommendationForm(VersionedForm):
     class Meta:
         model = Recommendation
         fields = ["treatments"]  # the admin adds the others (EditionItemAdmin.get_fields)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.edition_id and "treatments" in self.fields:  # the treatments its edition names
+            self.fields["treatments"].choices = treatment_choices(self.instance.edition_id)
 
 
 @admin.register(Recommendation)

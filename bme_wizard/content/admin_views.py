@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
 from .markdown import render_markdown
-from .models import TEXT_MAX_CHARS, Edition
+from .models import TEXT_MAX_CHARS, Edition, edition_vocabulary
 from .selectors import edition_compared_by_default, edition_diff
 
 
@@ -71,11 +71,19 @@ def markdown_preview(request):
 def condition_check(request):
     """Whether a condition row fits the vocabulary: its meaning in words, or the problem by field."""
     data = request.POST
+    edition = data.get("edition", "")
+    if edition.isascii() and edition.isdigit() and len(edition) <= 9:
+        vocabulary = edition_vocabulary(int(edition))
+    else:
+        current = Edition.objects.current()
+        vocabulary = edition_vocabulary(current.pk if current else None)
     try:
-        rule = parse_condition(data.get("question", ""), data.get("operator", ""), data.get("value", ""))
+        rule = parse_condition(
+            data.get("question", ""), data.get("operator", ""), data.get("value", ""), vocabulary=vocabulary
+        )
     except ConditionError as error:
         return JsonResponse({"ok": False, "field": error.field, "message": error.message})
-    return JsonResponse({"ok": True, "message": f"Applies when {rule.describe()}."})
+    return JsonResponse({"ok": True, "message": f"Applies when {rule.describe(vocabulary)}."})
 
 
 def _staff_with_content_access(view):

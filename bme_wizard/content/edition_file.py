@@ -10,6 +10,9 @@ Format (``format_version`` 1)::
     {"format": "bme-wizard-edition", "format_version": 1,
      "edition": {"number": 1, "title": "...", "summary": "...", "source_note": "...", "content_date": "2025-11-04",
                  "review_status", "review_comments"},
+     "questions": [{"key", "step", "kind", "label", "help_text", "options": [{"code", "label"}], "minimum",
+                    "maximum", "optional", "in_wizard", "asked_when": {"question", "values"}, "review_status",
+                    "review_comments"}],
      "references": [{"key", "kind", "authors", "title", "source", "year", "doi", "pmid", "url",
                      "incomplete", "incomplete_note", "review_status", "review_comments"}],
      "pathways": [{"key", "title", "summary", "match", "conditions", "citations", "review_status",
@@ -20,6 +23,9 @@ Format (``format_version`` 1)::
                    "caution_citations", "review_status", "review_comments"}],
      "scenarios": [{"key", "title", "description", "answers", "must_show", "must_not_show",
                     "is_active"}]}
+
+The questions are the edition's own (what the wizard asks and the API accepts), in the order
+they are asked; conditions and scenarios of the file are checked against them.
 
 Scenarios belong to the guideline rather than to one edition; loading a file adds the
 scenarios it names that the database does not have yet (existing ones are left as the
@@ -51,6 +57,7 @@ from django.db.models import Prefetch
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
+from bme_wizard.pathway.vocabulary import STEPS, Vocabulary
 
 from .models import (
     EDITION_TEXT_KEY,
@@ -61,11 +68,14 @@ from .models import (
     EditionText,
     Pathway,
     Pitfall,
+    Question,
     Recommendation,
     Reference,
     ReviewComment,
     ReviewStatus,
     Scenario,
+    in_asked_order,
+    read_vocabulary,
 )
 
 FORMAT = "bme-wizard-edition"
@@ -85,7 +95,7 @@ class EditionFileError(Exception):
 class ItemDraft:
     """An unsaved item with the rows that hang off it."""
 
-    instance: EditionText | Reference | Pathway | Recommendation | Pitfall
+    instance: EditionText | Question | Reference | Pathway | Recommendation | Pitfall
     path: str
     conditions: list[RuleCondition] = field(default_factory=list)
     citations: list[tuple[str, str]] = field(default_factory=list)  # (reference key, part)
@@ -114,6 +124,7 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "format": (_TEXT, True),
         "format_version": ((int,), True),
         "edition": ((dict,), True),
+        "questions": ((list,), True),
         "references": ((list,), True),
         "pathways": ((list,), True),
         "pitfalls": ((list,), False),
@@ -127,6 +138,19 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "content_date": (_TEXT, False),
         "review_status": (_TEXT, False),
         "review_comments": ((list,), False),
+    },
+    "question": {
+        **_COMMON,
+        "step": (_TEXT, True),
+        "kind": (_TEXT, True),
+        "label": (_TEXT, True),
+        "help_text": (_TEXT, False),
+        "options": ((list,), False),
+        "minimum": ((int, type(None)), False),
+        "maximum": ((int, type(None)), False),
+        "optional": ((bool,), False),
+        "in_wizard": ((bool,), False),
+        "asked_when": ((dict, type(None)), False),
     },
     "reference": {
         **_COMMON,
@@ -179,7 +203,15 @@ SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
 # JSON field -> model field, where they differ.
 _RENAMED = {"incomplete": "is_incomplete", "open": "is_open"}
 # Fields that are structure, not model fields.
-_STRUCTURE = {"review_comments", "conditions", "citations", "caution_citations", "recommendations", "review_status"}
+_STRUCTURE = {
+    "review_comments",
+    "conditions",
+    "citations",
+    "caution_citations",
+    "recommendations",
+    "review_status",
+    "asked_when",
+}
 # What a file may say of an item's review: approval is never loaded from a file.
 FILE_REVIEW_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED)
 # The edition header: fields of the edition itself; the others are its text (an item).
@@ -189,6 +221,7 @@ _EDITION_FIELDS = {"number"}
 class _Reader:
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.vocabulary = Vocabulary(STEPS, ())  # the file's questions, once read
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -235,7 +268,11 @@ class _Reader:
                 continue
             try:
                 rule = parse_condition(
-                    values.get("question", ""), values.get("operator", ""), values.get("value"), values.get("group", "")
+                    values.get("question", ""),
+                    values.get("operator", ""),
+                    values.get("value"),
+                    values.get("group", ""),
+                    vocabulary=self.vocabulary,
                 )
             except ConditionError as error:
                 self.problem(f"{row_where}.{error.field}", error.message)
@@ -333,6 +370,9 @@ def read_edition(document: Any) -> EditionDraft:
         for name, value in values.items():
             if name not in _STRUCTURE:
                 setattr(instance, _RENAMED.get(name, name), value)
+        if spec == "question":
+            _asked_when(reader, instance, values.get("asked_when"), where)
+        instance.vocabulary = reader.vocabulary  # what its treatments name are checked against
         reader.model_fields(instance, where, exclude={"edition", "pathway", "editionitem_ptr"})
         draft = ItemDraft(
             instance=instance,
@@ -344,6 +384,14 @@ def read_edition(document: Any) -> EditionDraft:
         items.append(draft)
         return draft
 
+    questions = [
+        draft
+        for index, record in enumerate(top.get("questions", []))
+        if (draft := read_item(record, "question", Question, "questions", index + 1)) is not None
+    ]
+    reader.vocabulary, problems = read_vocabulary([draft.instance for draft in questions])
+    for problem in problems:
+        reader.problem("questions", problem)
     for index, record in enumerate(top.get("references", [])):
         read_item(record, "reference", Reference, "references", index + 1)
     for index, record in enumerate(top.get("pathways", [])):
@@ -367,6 +415,17 @@ def read_edition(document: Any) -> EditionDraft:
     return EditionDraft(edition=edition, items=items, scenarios=scenarios)
 
 
+def _asked_when(reader: _Reader, question: Question, value: Any, where: str) -> None:
+    """A question's "asked when" ({"question": key, "values": [codes]}) onto its two fields."""
+    if value is None:
+        return
+    keys = set(value) if isinstance(value, dict) else set()
+    if keys != {"question", "values"} or not (isinstance(value["question"], str) and isinstance(value["values"], list)):
+        reader.problem(f"{where}.asked_when", 'expected {"question": a question key, "values": [option codes]}')
+        return
+    question.asked_when_question, question.asked_when_values = value["question"], value["values"]
+
+
 def _read_scenarios(reader: _Reader, records: list[Any], items: list[ItemDraft]) -> list[Scenario]:
     known = {item.instance.key for item in items if not isinstance(item.instance, Reference)}
     scenarios, seen = [], set()
@@ -380,6 +439,7 @@ def _read_scenarios(reader: _Reader, records: list[Any], items: list[ItemDraft])
         # Checked against the file's items; one that must not show may be absent: then it cannot show.
         must_not_show = values.get("must_not_show")
         scenario.known_keys = known | (set(must_not_show) if isinstance(must_not_show, list) else set())
+        scenario.vocabulary = reader.vocabulary
         reader.model_fields(scenario, where, exclude={"changed_by"})
         if scenario.key in seen:
             reader.problem(f"{where}.key", "duplicate scenario key")
@@ -492,6 +552,25 @@ def _items(model, edition: Edition):
     )
 
 
+def _questions(edition: Edition) -> list[dict[str, Any]]:
+    """The edition's questions in the order they are asked, each as the engine reads it."""
+    records = []
+    for question in in_asked_order(_items(Question, edition)):
+        data = question.as_data()
+        record = {name: data[name] for name in SPECS["question"] if name in data and name not in _STRUCTURE}
+        if question.kind == "integer":
+            record.pop("options", None)
+        else:
+            record.pop("minimum", None)
+            record.pop("maximum", None)
+        if "asked_when" in data:
+            record["asked_when"] = data["asked_when"]
+        record["review_status"] = _file_status(question)
+        record["review_comments"] = [_comment_record(comment) for comment in question.review_comments.all()]
+        records.append(record)
+    return records
+
+
 def _references(edition: Edition) -> list[dict[str, Any]]:
     return [_item_record(reference, "reference") for reference in _items(Reference, edition)]
 
@@ -523,6 +602,7 @@ def _scenarios(edition: Edition) -> list[dict[str, Any]]:
 
 # The document's sections after its header, in the file's order.
 _SECTIONS: list[tuple[str, Callable[[Edition], list[dict[str, Any]]]]] = [
+    ("questions", _questions),
     ("references", _references),
     ("pathways", _pathways),
     ("pitfalls", _pitfalls),

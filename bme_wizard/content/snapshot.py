@@ -31,9 +31,11 @@ from .models import (
     EditionText,
     Pathway,
     Pitfall,
+    Question,
     Recommendation,
     Reference,
     Section,
+    read_vocabulary,
 )
 
 
@@ -54,7 +56,9 @@ def clear_snapshot_cache() -> None:
 
 
 def build_snapshot(edition: Edition) -> EditionSnapshot:
-    problems: list[str] = []
+    vocabulary, problems = read_vocabulary(Question.objects.filter(edition=edition))
+    if not vocabulary:
+        problems.append("the edition has no questions")
     conditions = defaultdict(list)
     invalid: set[int] = set()
     for condition in (
@@ -63,7 +67,7 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
         .order_by("item_id", "order", "pk")
     ):
         try:
-            conditions[condition.item_id].append(condition.as_rule())
+            conditions[condition.item_id].append(condition.as_rule(vocabulary))
         except ConditionError as error:
             invalid.add(condition.item_id)
             problems.append(f"{condition.item.key}: a condition is not valid ({error.field}: {error.message})")
@@ -178,4 +182,5 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
         publication_note=edition.publication_note,
         publication_note_html=str(render_markdown(edition.publication_note)),
         problems=tuple(problems),
+        vocabulary=vocabulary,
     )

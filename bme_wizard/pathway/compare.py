@@ -24,7 +24,7 @@ from typing import Any
 
 from .answers import AnswersError, clean_answers, is_asked
 from .plan import EditionSnapshot, EditionTextEntry, PathwayEntry, Plan, Planned, ReferenceEntry, StatementEntry
-from .vocabulary import QUESTIONS, Vocabulary
+from .vocabulary import KIND_LABELS, QUESTIONS, Kind, Question, Vocabulary
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -157,6 +157,9 @@ class _Context:
         self.vocabulary = snapshot.vocabulary
         self.treatment_labels = {choice.value: choice.label for choice in snapshot.vocabulary.treatments}
 
+    def step_title(self, key: str) -> str:
+        return next((step.title for step in self.vocabulary.steps if step.key == key), key)
+
     def label(self, kind: str, value: str | None) -> str:
         return self.labels.get(kind, {}).get(value or "", value or "")
 
@@ -273,6 +276,46 @@ def _reference_fields(
     ]
 
 
+def _options(question: Question) -> list[str]:
+    return [f"{choice.label} ({choice.value})" for choice in question.choices]
+
+
+def _range(question: Question) -> str:
+    return f"{question.minimum} to {question.maximum}" if question.kind is Kind.INTEGER else ""
+
+
+def _asked_when(question: Question, vocabulary: Vocabulary) -> str:
+    rule = question.asked_when
+    if rule is None:
+        return "always"
+    return rule.describe(vocabulary) if rule.question in vocabulary else f"when {rule.question} is one of {rule.values}"
+
+
+def _question_fields(old: Question, new: Question, was: _Context, now: _Context) -> list[FieldChange | None]:
+    return [
+        _text("Question", old.label, new.label),
+        _text("Help text", old.help_text, new.help_text),
+        _value("Step", was.step_title(old.step), now.step_title(new.step)),
+        _value("Kind", KIND_LABELS[old.kind], KIND_LABELS[new.kind]),
+        _names("Options", _options(old), _options(new)),
+        _value("Range", _range(old), _range(new)),
+        _value("Answer", "optional" if old.optional else "required", "optional" if new.optional else "required"),
+        # When it is asked, compared by its codes: a relabelled parent is that question's change, not this one's.
+        None
+        if old.asked_when == new.asked_when
+        else _text("Asked", _asked_when(old, was.vocabulary), _asked_when(new, now.vocabulary)),
+        _value(
+            "Wizard",
+            "asks it" if old.in_wizard else "does not ask it",
+            "asks it" if new.in_wizard else "does not ask it",
+        ),
+    ]
+
+
+def _question_title(question: Question) -> str:
+    return question.label
+
+
 def _pathway_title(entry: PathwayEntry | EditionTextEntry) -> str:
     return entry.title
 
@@ -332,6 +375,16 @@ def compare_editions(old: EditionSnapshot, new: EditionSnapshot, *, labels: Labe
         new,
         (
             _compare_kind("editiontext", "Edition text", text(old), text(new), _text_fields, _pathway_title, was, now),
+            _compare_kind(
+                "question",
+                "Questions",
+                old.vocabulary.questions,
+                new.vocabulary.questions,
+                _question_fields,
+                _question_title,
+                was,
+                now,
+            ),
             _compare_kind("pathway", "Pathways", old.pathways, new.pathways, _pathway_fields, _pathway_title, was, now),
             _compare_kind(
                 "recommendation",

@@ -17,9 +17,11 @@ Pure Python: nothing here imports Django.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -27,6 +29,14 @@ class Kind(enum.StrEnum):
     CHOICE = "choice"  # exactly one value from ``choices``
     MULTI = "multi"  # a list of values from ``choices``
     INTEGER = "integer"  # a whole number within [minimum, maximum]
+
+
+# How an editor reads each kind.
+KIND_LABELS: Mapping[Kind, str] = {
+    Kind.CHOICE: "Single choice",
+    Kind.MULTI: "Multiple choice",
+    Kind.INTEGER: "Whole number",
+}
 
 
 @dataclass(frozen=True)
@@ -95,234 +105,6 @@ STEPS: tuple[Step, ...] = (
     Step("treatment", "Prior treatment"),
 )
 
-
-def _choices(*pairs: tuple[str, str]) -> tuple[Choice, ...]:
-    return tuple(Choice(value, label) for value, label in pairs)
-
-
-_MRI_DONE = AskedWhen("mri_done", ("yes",))
-
-_QUESTION_LIST: tuple[Question, ...] = (
-    # Step 1: MRI findings
-    Question(
-        "mri_done",
-        "mri",
-        Kind.CHOICE,
-        "Has an MRI been done?",
-        choices=_choices(("yes", "Yes"), ("no", "No")),
-    ),
-    Question(
-        "bme_on_fluid_sensitive",
-        "mri",
-        Kind.CHOICE,
-        "Bone marrow edema on fluid-sensitive sequences?",
-        help_text="T2-weighted or STIR hyperintensity within the bone.",
-        choices=_choices(("yes", "Yes"), ("no", "No"), ("unsure", "Unsure")),
-        asked_when=_MRI_DONE,
-    ),
-    Question(
-        "site",
-        "mri",
-        Kind.CHOICE,
-        "Site of the edema",
-        choices=_choices(
-            ("spine", "Spine"),
-            ("sacroiliac", "Sacroiliac joints"),
-            ("hip", "Hip"),
-            ("knee", "Knee"),
-            ("foot_ankle", "Foot or ankle"),
-            ("hand_wrist", "Hand or wrist"),
-            ("other", "Other"),
-        ),
-        asked_when=_MRI_DONE,
-    ),
-    Question(
-        "sequences",
-        "mri",
-        Kind.MULTI,
-        "Sequences acquired",
-        choices=_choices(
-            ("stir", "STIR"),
-            ("t2fs", "T2 fat-suppressed"),
-            ("t1", "T1-weighted"),
-            ("dce", "Dynamic contrast-enhanced (DCE)"),
-        ),
-        asked_when=_MRI_DONE,
-    ),
-    Question(
-        "bme_depth_over_1cm",
-        "mri",
-        Kind.CHOICE,
-        "Does the edema extend more than 1 cm from the articular surface?",
-        choices=_choices(("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")),
-        asked_when=_MRI_DONE,
-    ),
-    Question(
-        "dce_pattern",
-        "mri",
-        Kind.CHOICE,
-        "Dynamic contrast-enhanced MRI pattern",
-        choices=_choices(
-            ("not_done", "DCE-MRI not done"),
-            ("rim", "Rim of hyperperfusion around an avascular area"),
-            ("spot", "Subchondral spot of marked hyperperfusion"),
-            ("other", "Other pattern"),
-        ),
-        asked_when=_MRI_DONE,
-    ),
-    Question(
-        "structural_findings",
-        "mri",
-        Kind.MULTI,
-        "Structural findings",
-        choices=_choices(
-            ("erosions", "Erosions"),
-            ("fat_deposition", "Fat deposition"),
-            ("fracture_line", "Fracture line"),
-            ("none", "None"),
-        ),
-        asked_when=_MRI_DONE,
-    ),
-    Question(
-        "ramris_bme",
-        "mri",
-        Kind.INTEGER,
-        "RAMRIS bone marrow edema score",
-        help_text="Rheumatoid arthritis MRI scoring system, 0 to 69. Leave empty if not scored.",
-        minimum=0,
-        maximum=69,
-        optional=True,
-        asked_when=AskedWhen("site", ("hand_wrist",)),
-    ),
-    # Step 2: clinical context
-    Question(
-        "context",
-        "context",
-        Kind.CHOICE,
-        "Clinical context",
-        choices=_choices(
-            ("vertebral_fracture", "Vertebral compression fracture"),
-            ("rheumatoid_arthritis", "Rheumatoid arthritis"),
-            ("axial_spa", "Axial spondyloarthritis"),
-            ("transient_bme", "Transient bone marrow edema syndrome"),
-            ("charcot_foot", "Diabetic foot with Charcot neuroarthropathy"),
-            ("multiple_myeloma", "Multiple myeloma"),
-            ("cno", "Chronic non-bacterial osteitis"),
-            ("unclear", "Unclear"),
-        ),
-    ),
-    Question(
-        "fracture_cause",
-        "context",
-        Kind.CHOICE,
-        "Cause of the fracture",
-        choices=_choices(
-            ("osteoporotic", "Osteoporotic"),
-            ("cancer", "Cancer"),
-            ("myeloma", "Myeloma"),
-            ("trauma", "Trauma"),
-            ("unknown", "Unknown"),
-        ),
-        asked_when=AskedWhen("context", ("vertebral_fracture", "multiple_myeloma")),
-    ),
-    Question(
-        "symptom_weeks",
-        "context",
-        Kind.INTEGER,
-        "Weeks of symptoms",
-        minimum=0,
-        maximum=520,
-        # No statement of the source turns on how long symptoms have lasted (conservative weeks carry
-        # the source's thresholds): not asked by the wizard; integrators may still send it.
-        optional=True,
-        in_wizard=False,
-    ),
-    Question(
-        "severe_pain",
-        "context",
-        Kind.CHOICE,
-        "Severe pain?",
-        help_text="Pain needing parenteral opioids or hospital admission.",
-        choices=_choices(("yes", "Yes"), ("no", "No")),
-    ),
-    Question(
-        "foot_signs",
-        "context",
-        Kind.MULTI,
-        "Signs in the foot",
-        choices=_choices(
-            ("ulcer", "Ulcer"),
-            ("cellulitis", "Cellulitis"),
-            ("abscess", "Soft-tissue abscess"),
-            ("none", "None of these"),
-        ),
-        asked_when=AskedWhen("context", ("charcot_foot",)),
-    ),
-    Question(
-        "population_flags",
-        "context",
-        Kind.MULTI,
-        "Applies to this patient",
-        choices=_choices(
-            ("postpartum", "Postpartum"),
-            ("athlete", "Athlete"),
-            ("chronic_back_pain", "Chronic back pain"),
-            ("diabetes", "Diabetes"),
-            ("cancer_history", "History of cancer"),
-        ),
-        optional=True,
-    ),
-    Question(
-        "vitamin_d_calcium",
-        "context",
-        Kind.CHOICE,
-        "Vitamin D and calcium status",
-        choices=_choices(("normal", "Normal"), ("abnormal", "Abnormal"), ("unknown", "Unknown")),
-    ),
-    # Step 3: prior treatment
-    Question(
-        "treatments_tried",
-        "treatment",
-        Kind.MULTI,
-        "Treatments already tried",
-        choices=_choices(
-            ("nsaids", "NSAIDs"),
-            ("opioids", "Opioids"),
-            ("bed_rest", "Bed rest"),
-            ("protected_weight_bearing", "Protected weight bearing"),
-            ("offloading", "Offloading device"),
-            ("dmard", "Disease-modifying therapy (DMARD)"),
-            ("bisphosphonate", "Bisphosphonate"),
-            ("denosumab", "Denosumab"),
-            ("iloprost", "Iloprost"),
-            ("eswt", "Extracorporeal shock wave therapy"),
-            ("pemf", "Pulsed electromagnetic fields"),
-            ("vertebral_augmentation", "Vertebroplasty or kyphoplasty"),
-            ("anti_myeloma", "Anti-myeloma therapy"),
-        ),
-        optional=True,
-    ),
-    Question(
-        "conservative_weeks",
-        "treatment",
-        Kind.INTEGER,
-        "Weeks of conservative treatment so far",
-        minimum=0,
-        maximum=520,
-    ),
-    Question(
-        "response",
-        "treatment",
-        Kind.CHOICE,
-        "Response so far",
-        choices=_choices(
-            ("not_started", "Treatment not started"),
-            ("improving", "Improving"),
-            ("no_change", "No change"),
-            ("worsening", "Worsening"),
-        ),
-    ),
-)
 
 # How keys and option codes are spelled: they are stored in answers and conditions for ever.
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -554,8 +336,17 @@ def _whole(value: Any, name: str) -> int | None:
 # The question whose options are the treatments a statement may name (a contract key).
 TREATMENTS_QUESTION = "treatments_tried"
 
-# The first edition's questions; the engine's default wherever no edition's vocabulary is given.
-QUESTIONS: Vocabulary = Vocabulary(STEPS, _QUESTION_LIST)
+# The first edition's questions are content, in its edition file (questions are the board's, per
+# edition): read from there as the engine's default wherever no edition's questions are given
+# (the engine's tests, benchmarks, an API document before anything is published).
+FIRST_EDITION_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "edition-1.json"
+
+
+def _first_edition() -> Vocabulary:
+    return Vocabulary.from_data(json.loads(FIRST_EDITION_FILE.read_text(encoding="utf-8"))["questions"])
+
+
+QUESTIONS: Vocabulary = _first_edition()
 
 # The treatments a statement may name, so the plan can mark those already tried.
 TREATMENTS: tuple[Choice, ...] = QUESTIONS.treatments
@@ -568,13 +359,3 @@ def questions_for_step(step: str) -> tuple[Question, ...]:
 def wizard_questions(step: str) -> tuple[Question, ...]:
     """The questions of a step that the wizard asks."""
     return QUESTIONS.wizard_questions(step)
-
-
-def _check_vocabulary() -> None:
-    """Fail at import if the first edition's vocabulary contradicts itself (a typo here would be a silent bug)."""
-    problems = QUESTIONS.problems()
-    if problems:
-        raise VocabularyError(problems)
-
-
-_check_vocabulary()

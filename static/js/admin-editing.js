@@ -76,7 +76,10 @@ document.addEventListener("DOMContentLoaded", function () {
       value.insertAdjacentElement("afterend", out);
       out.ask = latestOnly();
     }
-    var fields = { question: question.value, operator: operator.value, value: value.value };
+    // Checked against the questions of the item's edition (on an add form, the edition chosen).
+    var editionField = document.querySelector('select[name="edition"]');
+    var edition = config.dataset.edition || (editionField ? editionField.value : "");
+    var fields = { question: question.value, operator: operator.value, value: value.value, edition: edition };
     out.ask(function () { return post(config.dataset.conditionUrl, fields); }, function (data) {
       out.textContent = data.message;
       out.classList.toggle("condition-check-error", !data.ok);

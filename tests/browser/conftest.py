@@ -62,8 +62,16 @@ def editorial_roles(db):
     from importlib import import_module
 
     from django.contrib.auth.models import Group, Permission
+    from django.db.migrations.loader import MigrationLoader
 
-    roles = import_module("bme_wizard.content.migrations.0008_roles_for_edition_text").ROLES
+    # The roles of the newest migration that sets them, so a migration adding a model's permissions counts here.
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    modules = [
+        import_module(f"bme_wizard.content.migrations.{name}")
+        for app, name in graph.forwards_plan(graph.leaf_nodes("content")[0])
+        if app == "content"
+    ]
+    roles = next(module.ROLES for module in reversed(modules) if hasattr(module, "ROLES"))
     for name, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(Permission.objects.filter(content_type__app_label="content", codename__in=codenames))

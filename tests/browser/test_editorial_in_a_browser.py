@@ -117,7 +117,7 @@ def test_an_edit_goes_from_author_to_reviewer_to_clinicians(live_server, first_e
     for model in ("editiontext",):
         _review_all(page, base, model, draft, "submit")
     _log_in(page, base, "reviewer")
-    for model in ("editiontext", "pathway", "recommendation", "pitfall", "reference"):
+    for model in ("editiontext", "question", "pathway", "recommendation", "pitfall", "reference"):
         _review_all(page, base, model, draft, "start_review")
         _review_all(page, base, model, draft, "approve")
     _publish(page, base, draft, "The vitamin D and calcium check is repeated after six weeks.")

@@ -5,7 +5,7 @@ One module per concept, re-exported here:
 - ``guard``: the backstop every content model shares (frozen editions, validation on save,
   review state, revisions, optimistic locking);
 - ``editions``: editions, their base and publication;
-- ``items``: the items of an edition (its text, pathways, recommendations, pitfalls, references);
+- ``items``: the items of an edition (its text, questions, pathways, recommendations, pitfalls, references);
 - ``rows``: an item's conditions and citations;
 - ``review``: the review state machine and the board's comments;
 - ``scenarios``: content scenarios;
@@ -47,8 +47,13 @@ from .items import (
     EditionText,
     Pathway,
     Pitfall,
+    Question,
+    QuestionKind,
     Recommendation,
     Reference,
+    edition_vocabulary,
+    in_asked_order,
+    read_vocabulary,
     treatment_choices,
 )
 from .people import DELETED_ACCOUNT, person_name
@@ -82,6 +87,8 @@ __all__ = [
     "ItemHistory",
     "Pathway",
     "Pitfall",
+    "Question",
+    "QuestionKind",
     "Recommendation",
     "Reference",
     "ReferenceKind",
@@ -94,9 +101,12 @@ __all__ = [
     "carrying_review_state",
     "edition_touch",
     "edition_touches_deferred",
+    "edition_vocabulary",
+    "in_asked_order",
     "label",
     "operator_choices",
     "person_name",
     "question_choices",
+    "read_vocabulary",
     "treatment_choices",
 ]

@@ -28,7 +28,7 @@ class ItemHistory(models.Model):
 
 def condition_line(row) -> str:
     try:
-        text = row.as_rule().describe()
+        text = row.describe()
     except ConditionError:
         text = f"{row.question} {row.operator} {row.value}".strip() + " (not valid)"
     return f"{text} [group {row.group}]" if row.group else text

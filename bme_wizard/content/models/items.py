@@ -1,4 +1,4 @@
-"""Items of an edition: its text, pathways, recommendations, pitfalls and references.
+"""Items of an edition: its text, questions, pathways, recommendations, pitfalls and references.
 
 Every item carries a stable ``key`` across editions, an editorial order and a review
 status. Statements (recommendations, pitfalls) and pathways carry the conditions that
@@ -9,6 +9,7 @@ content (it stays as a record of the removal) when the edition is published.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,8 @@ from django.db import models
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, Match, describe_conditions
+from bme_wizard.pathway.vocabulary import KIND_LABELS, STEPS, Kind, Vocabulary, question_from_data
+from bme_wizard.pathway.vocabulary import Question as VocabularyQuestion
 
 from .choices import Certainty, ReferenceKind, Section, Strength, label
 from .guard import (
@@ -94,7 +97,7 @@ class EditionItem(VersionedModel, Reviewed, FrozenWhenPublished):
         return self.key
 
     # The reverse one-to-one names of the concrete kinds (multi-table inheritance).
-    KINDS = ("editiontext", "as_pathway", "recommendation", "pitfall", "reference")
+    KINDS = ("editiontext", "question", "as_pathway", "recommendation", "pitfall", "reference")
 
     def as_concrete(self) -> EditionItem:
         """This item as its concrete kind (a recommendation, say)."""
@@ -124,8 +127,11 @@ class EditionItem(VersionedModel, Reviewed, FrozenWhenPublished):
                 ids.add(stored)
         return ids
 
-    def rule_conditions(self) -> list[RuleCondition]:
-        return [condition.as_rule() for condition in self.conditions.all()]
+    def rule_conditions(self, vocabulary: Vocabulary | None = None) -> list[RuleCondition]:
+        """Its rows as the engine reads them, against its edition's questions unless given."""
+        if vocabulary is None:
+            vocabulary = edition_vocabulary(self.edition_id)
+        return [condition.as_rule(vocabulary) for condition in self.conditions.all()]
 
     # --- the backstop ----------------------------------------------------------------
 
@@ -207,7 +213,8 @@ class Conditional(models.Model):
     def applies_when(self) -> str:
         """When this item applies, in words, for clinicians and reviewers (or what is wrong with its rows)."""
         try:
-            return describe_conditions(self.match, self.rule_conditions())
+            vocabulary = edition_vocabulary(self.edition_id)
+            return describe_conditions(self.match, self.rule_conditions(vocabulary), vocabulary)
         except ConditionError as error:
             return f"never, until a condition is mended: {error.message}"
 
@@ -240,6 +247,167 @@ class EditionText(EditionItem):
         super().clean()
         if self.key != EDITION_TEXT_KEY:
             raise ValidationError({"key": f"The edition's text has the key {EDITION_TEXT_KEY!r}."})
+
+
+class QuestionKind(models.TextChoices):
+    CHOICE = Kind.CHOICE.value, KIND_LABELS[Kind.CHOICE]
+    MULTI = Kind.MULTI.value, KIND_LABELS[Kind.MULTI]
+    INTEGER = Kind.INTEGER.value, KIND_LABELS[Kind.INTEGER]
+
+
+def step_choices() -> list[tuple[str, str]]:
+    return [(step.key, step.title) for step in STEPS]
+
+
+class Question(EditionItem):
+    """A question the wizard asks (and the API accepts): guideline content, per edition.
+
+    Its key, and its options' codes, are stored in saved assessments, conditions and scenarios:
+    they are a contract, never renamed. Conditions and scenarios of the edition refer to them."""
+
+    content_fields = (
+        "step",
+        "label",
+        "help_text",
+        "kind",
+        "options",
+        "minimum",
+        "maximum",
+        "optional",
+        "asked_when_question",
+        "asked_when_values",
+        "in_wizard",
+    )
+
+    step = models.CharField(max_length=20, choices=step_choices, help_text="The wizard step that asks it.")
+    label = models.CharField(max_length=200, help_text="The question as clinicians read it.")
+    help_text = models.CharField(max_length=500, blank=True, help_text="A line of help under the question.")
+    kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    options = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The answers to choose from, in order, each {"code": ..., "label": ...}; codes are lower-case '
+        "letters, digits and _. Not for a whole-number question.",
+    )
+    minimum = models.IntegerField(null=True, blank=True, help_text="A whole-number question's lowest value.")
+    maximum = models.IntegerField(null=True, blank=True, help_text="A whole-number question's highest value.")
+    optional = models.BooleanField(
+        default=False,
+        help_text="May be left unanswered (a multiple-choice question: may be left with nothing ticked).",
+    )
+    asked_when_question = models.CharField(
+        max_length=80,
+        blank=True,
+        verbose_name="asked when (question)",
+        help_text="Asked only when this earlier question of the same step has one of the answers below.",
+    )
+    asked_when_values = models.JSONField(
+        default=list, blank=True, verbose_name="asked when (answers)", help_text="Option codes of that question."
+    )
+    in_wizard = models.BooleanField(
+        default=True,
+        verbose_name="asked by the wizard",
+        help_text="Off for a question no statement turns on: the API still accepts it (it must then be optional).",
+    )
+
+    history = item_history()
+
+    class Meta:
+        ordering = ["edition", "order", "key"]
+
+    def __str__(self) -> str:
+        return self.label or self.key
+
+    def as_question(self) -> VocabularyQuestion:
+        """The question as the engine reads it (raises ValueError if its stored fields cannot be read)."""
+        return question_from_data(self.as_data())
+
+    def as_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "key": self.key,
+            "step": self.step,
+            "kind": self.kind,
+            "label": self.label,
+            "help_text": self.help_text,
+            "optional": self.optional,
+            "in_wizard": self.in_wizard,
+            "options": self.options or [],
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
+        if self.asked_when_question:
+            data["asked_when"] = {"question": self.asked_when_question, "values": self.asked_when_values or []}
+        return data
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.options, list) or not all(
+            isinstance(option, dict) and set(option) == {"code", "label"} for option in self.options
+        ):
+            raise ValidationError({"options": 'Options are a list of {"code": ..., "label": ...}.'})
+        if not isinstance(self.asked_when_values, list) or not all(
+            isinstance(value, str) for value in self.asked_when_values
+        ):
+            raise ValidationError({"asked_when_values": "The answers are a list of option codes."})
+        if not self.edition_id:
+            return  # read from a file: the file's questions are checked together (edition_file)
+        others = Question.objects.filter(edition_id=self.edition_id, is_removed=False).exclude(pk=self.pk)
+        problems = question_problems(self, list(others))
+        if problems:
+            raise ValidationError(problems)
+
+
+def in_asked_order(questions):
+    """Question items in the order the wizard asks them: by step, then editorial order."""
+    steps = [step.key for step in STEPS]
+    return sorted(questions, key=lambda q: (steps.index(q.step) if q.step in steps else len(steps), q.order, q.key))
+
+
+def question_problems(question: Question, others) -> list[str]:
+    """What is wrong with ``question`` among the edition's ``others``: the vocabulary's own messages,
+    those that name it (a fault of another question is that question's to mend)."""
+    try:
+        mine = question.as_question()
+    except (KeyError, TypeError, ValueError) as error:
+        return [f"Question “{question.label}” ({question.key}): {error}."]
+    ordered = in_asked_order([*others, question])
+    read = []
+    for item in ordered:
+        try:
+            read.append(mine if item is question else item.as_question())
+        except (KeyError, TypeError, ValueError):
+            continue  # a stored question that cannot be read is reported on its own
+    name = f"Question “{mine.label}” ({mine.key}):"
+    return [problem for problem in Vocabulary(STEPS, tuple(read)).problems() if problem.startswith(name)]
+
+
+def read_vocabulary(items) -> tuple[Vocabulary, list[str]]:
+    """Question items as the engine reads them, in the order they are asked (removed ones left out),
+    and what contradicts itself, naming each question (empty: nothing). A question whose stored fields
+    cannot be read is left out of the vocabulary and named among the problems."""
+    questions, problems = [], []
+    for item in in_asked_order([item for item in items if not item.is_removed]):
+        try:
+            questions.append(item.as_question())
+        except (KeyError, TypeError, ValueError) as error:
+            problems.append(f"Question “{item.label}” ({item.key}): {error}.")
+    vocabulary = Vocabulary(STEPS, tuple(questions))
+    return vocabulary, problems + vocabulary.problems()
+
+
+def edition_vocabulary(edition_id: int | None) -> Vocabulary:
+    """The questions of an edition, as they are now (cached while its revision stands)."""
+    from .editions import Edition
+
+    stamp = Edition._base_manager.filter(pk=edition_id).values_list("revision", "created_at").first()
+    if stamp is None:
+        return Vocabulary(STEPS, ())
+    return _edition_vocabulary(edition_id, *stamp)
+
+
+@lru_cache(maxsize=32)
+def _edition_vocabulary(edition_id: int, revision: int, created_at) -> Vocabulary:
+    return read_vocabulary(Question.objects.filter(edition_id=edition_id))[0]
 
 
 class Pathway(EditionItem, Conditional):
@@ -316,6 +484,9 @@ class Recommendation(EditionItem, Statement):
 
     history = item_history()
 
+    # The questions whose treatments it may name: by default its edition's; the edition loader sets the file's.
+    vocabulary: Vocabulary | None = None
+
     class Meta:
         ordering = ["edition", "order", "key"]
 
@@ -327,7 +498,8 @@ class Recommendation(EditionItem, Statement):
         errors = {}
         if self.pathway_id and self.edition_id and self.pathway.edition_id != self.edition_id:
             errors["pathway"] = "The pathway belongs to another edition."
-        allowed = {value for value, _ in treatment_choices()}
+        vocabulary = self.vocabulary if self.vocabulary is not None else edition_vocabulary(self.edition_id)
+        allowed = {choice.value for choice in vocabulary.treatments}
         if not isinstance(self.treatments, list) or not all(isinstance(t, str) for t in self.treatments):
             errors["treatments"] = "Treatments must be a list of treatment keys."
         else:
@@ -340,10 +512,14 @@ class Recommendation(EditionItem, Statement):
             raise ValidationError(errors)
 
 
-def treatment_choices() -> list[tuple[str, str]]:
-    from bme_wizard.pathway.vocabulary import TREATMENTS
+def treatment_choices(edition_id: int | None = None) -> list[tuple[str, str]]:
+    """The treatments statements of an edition may name (of the current edition when none is given)."""
+    if edition_id is None:
+        from .editions import Edition
 
-    return [(choice.value, choice.label) for choice in TREATMENTS]
+        current = Edition.objects.current()
+        edition_id = current.pk if current is not None else None
+    return [(choice.value, choice.label) for choice in edition_vocabulary(edition_id).treatments]
 
 
 class Pitfall(EditionItem, Statement):
@@ -427,7 +603,7 @@ class Reference(EditionItem):
         return text
 
 
-CONCRETE_KINDS: tuple[type[EditionItem], ...] = (EditionText, Pathway, Reference, Recommendation, Pitfall)
+CONCRETE_KINDS: tuple[type[EditionItem], ...] = (EditionText, Question, Pathway, Reference, Recommendation, Pitfall)
 """Every kind of item, in the order a copy must create them (pathways before their statements,
 references before the citations that point at them)."""
 

@@ -13,17 +13,23 @@ from django.db import models
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, Operator, parse_condition
-from bme_wizard.pathway.vocabulary import QUESTIONS
+from bme_wizard.pathway.vocabulary import Vocabulary
 
 from .choices import EDITABLE_STATUSES
 from .guard import DirectWriteError, FrozenWhenPublished, is_carrying_review_state
 from .history import content_history
-from .items import EditionItem, Reference
+from .items import EditionItem, Reference, edition_vocabulary
 
 
-def question_choices() -> list[tuple[str, str]]:
-    # A callable, so the migration refers to the vocabulary instead of copying it.
-    return [(key, f"{key}: {question.label}") for key, question in QUESTIONS.items()]
+def question_choices(edition_id: int | None = None) -> list[tuple[str, str]]:
+    """The questions a condition of an edition may name, by label (of the current edition when none is
+    given). Early migrations refer to this function by name."""
+    if edition_id is None:
+        from .editions import Edition
+
+        current = Edition.objects.current()
+        edition_id = current.pk if current is not None else None
+    return [(key, f"{question.label} ({key})") for key, question in edition_vocabulary(edition_id).items()]
 
 
 def operator_choices() -> list[tuple[str, str]]:
@@ -79,7 +85,8 @@ class Condition(PartOfItem):
     """One structured row: question, operator, value (validated against the questions)."""
 
     item = models.ForeignKey(EditionItem, on_delete=models.CASCADE, related_name="conditions")
-    question = models.CharField(max_length=40, choices=question_choices)
+    # A key of a question of the item's edition (checked in clean: an edition's questions are content).
+    question = models.CharField(max_length=80)
     operator = models.CharField(max_length=20, choices=operator_choices)
     value = models.CharField(
         max_length=300,
@@ -101,12 +108,26 @@ class Condition(PartOfItem):
 
     def __str__(self) -> str:
         try:
-            return self.as_rule().describe()
+            return self.describe()
         except ConditionError:
             return f"{self.question} {self.operator} {self.value}"
 
-    def as_rule(self) -> RuleCondition:
-        return parse_condition(self.question, self.operator, self.value, self.group)
+    def as_rule(self, vocabulary: Vocabulary | None = None) -> RuleCondition:
+        """The row as the engine reads it, against ``vocabulary`` (default: its item's edition's questions)."""
+        if vocabulary is None:
+            vocabulary = edition_vocabulary(self.item_edition_id())
+        return parse_condition(self.question, self.operator, self.value, self.group, vocabulary=vocabulary)
+
+    def describe(self, vocabulary: Vocabulary | None = None) -> str:
+        """The row in words, in those of its edition's questions (raises ConditionError if it does not fit them)."""
+        if vocabulary is None:
+            vocabulary = edition_vocabulary(self.item_edition_id())
+        return self.as_rule(vocabulary).describe(vocabulary)
+
+    def item_edition_id(self) -> int | None:
+        if type(self).item.is_cached(self):
+            return self.item.edition_id
+        return EditionItem._base_manager.filter(pk=self.item_id).values_list("edition_id", flat=True).first()
 
     def as_data(self) -> dict[str, Any]:
         return {"question": self.question, "operator": self.operator, "value": self.value, "group": self.group}

@@ -89,7 +89,7 @@ class Scenario(VersionedModel, Reviewed):
         super().clean()
         errors: dict[str, str] = {}
         try:
-            clean_answers(self.answers)
+            clean_answers(self.answers, vocabulary=self.answers_vocabulary())
         except AnswersError as error:
             errors["answers"] = str(error)
         for name, label in (("must_show", "Must show"), ("must_not_show", "Must not show")):
@@ -108,6 +108,17 @@ class Scenario(VersionedModel, Reviewed):
     # The keys of the content the scenario is checked against: by default every edition's items;
     # the edition loader sets the file's own (``known_keys``).
     known_keys: set[str] | None = None
+    # The questions its answers answer: by default the newest edition's (the one being prepared);
+    # the edition loader sets the file's own.
+    vocabulary = None
+
+    def answers_vocabulary(self):
+        if self.vocabulary is not None:
+            return self.vocabulary
+        from .editions import Edition
+        from .items import edition_vocabulary
+
+        return edition_vocabulary(Edition.objects.order_by("-number").values_list("pk", flat=True).first())
 
     def keys_checked_against(self) -> set[str]:
         if self.known_keys is not None:

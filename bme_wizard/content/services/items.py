@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_fsm import can_proceed
 
+from bme_wizard.pathway.answers import AnswersError, clean_answers
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
 from ..models import (
@@ -28,9 +29,13 @@ from ..models import (
     EditionText,
     Pathway,
     Pitfall,
+    Question,
     Recommendation,
     Reference,
+    Scenario,
     edition_touches_deferred,
+    edition_vocabulary,
+    read_vocabulary,
 )
 from ..models.items import Conditional
 from .common import WorkflowError, check_not_frozen, lock_item, quiet_history, record_history, refusal, require
@@ -59,10 +64,15 @@ def _clean_conditions(item: EditionItem, rows: ConditionRows) -> list[dict[str, 
             raise WorkflowError(f"{_subject(item)}: references are not conditional.", code="invalid")
         return []
     problems, cleaned = [], []
+    vocabulary = edition_vocabulary(item.edition_id)  # the questions of the item's own edition
     for index, row in enumerate(rows, start=1):
         try:
             rule = parse_condition(
-                str(row.get("question", "")), str(row.get("operator", "")), row.get("value"), str(row.get("group", ""))
+                str(row.get("question", "")),
+                str(row.get("operator", "")),
+                row.get("value"),
+                str(row.get("group", "")),
+                vocabulary=vocabulary,
             )
         except ConditionError as error:
             problems.append(f"{_subject(item)}, condition {index} ({error.field}): {error.message}")
@@ -212,6 +222,8 @@ def write_item(
                 stored.is_removed = fields["is_removed"]
                 fields = {name: value for name, value in fields.items() if name != "is_removed"}
             _apply_fields(stored, fields, creating=creating)
+        if isinstance(stored, Question) and before is not None:
+            _check_question_change(stored, before)
         references = {r.key: r for r in Reference.objects.filter(edition=edition)}
         new_conditions = None if conditions is None else _clean_conditions(stored, conditions)
         new_citations = None if citations is None else _clean_citations(stored, citations, references)
@@ -245,9 +257,10 @@ def item_create(
     conditions: ConditionRows = (),
     citations: CitationRows = (),
 ) -> EditionItem:
-    """Add an item of ``kind`` (Pathway, Recommendation, Pitfall or Reference) to a draft edition, as a draft."""
-    if kind not in (Pathway, Recommendation, Pitfall, Reference):
-        raise WorkflowError("An edition's items are pathways, recommendations, pitfalls and references.")
+    """Add an item of ``kind`` (Question, Pathway, Recommendation, Pitfall or Reference) to a draft edition,
+    as a draft."""
+    if kind not in (Question, Pathway, Recommendation, Pitfall, Reference):
+        raise WorkflowError("An edition's items are questions, pathways, recommendations, pitfalls and references.")
     key = fields.get("key", "")
     if key and EditionItem.objects.filter(edition=edition, key=key).exists():
         removed = EditionItem.objects.filter(edition=edition, key=key, is_removed=True).exists()
@@ -325,4 +338,60 @@ def _dependants(item: EditionItem, *, removed_too: bool = False) -> list[str]:
     if isinstance(item, Reference):
         citing = item.cited_by.all() if removed_too else item.cited_by.filter(item__is_removed=False)
         return sorted(set(citing.values_list("item__key", flat=True)))
+    if isinstance(item, Question):
+        return question_users(item, removed_too=removed_too)
     return []
+
+
+def question_users(question: Question, *, removed_too: bool = False) -> list[str]:
+    """What names a question of a draft: its items' conditions, questions asked when it has an answer,
+    and the scenarios that answer it (a scenario is the guideline's, shared by every edition)."""
+    conditions = Condition.objects.filter(item__edition_id=question.edition_id, question=question.key)
+    if not removed_too:
+        conditions = conditions.filter(item__is_removed=False)
+    asked = Question.objects.filter(edition_id=question.edition_id, asked_when_question=question.key)
+    if not removed_too:
+        asked = asked.filter(is_removed=False)
+    users = {*conditions.values_list("item__key", flat=True), *asked.values_list("key", flat=True)}
+    scenarios = [f"scenario {s.key}" for s in Scenario.objects.order_by("key") if question.key in (s.answers or {})]
+    return [*sorted(users), *scenarios]
+
+
+def _check_question_change(question: Question, before: Mapping[str, Any]) -> None:
+    """A question's key is a contract, and what names it must still fit it: a changed question (its
+    options, kind or range) is refused, with the list of what it would break, while the draft's
+    conditions or the scenarios use what it takes away."""
+    if before["key"] != question.key:
+        was = Question(edition_id=question.edition_id, key=before["key"])
+        users = question_users(was, removed_too=True)
+        if was.in_base() or users:
+            raise WorkflowError(
+                f"Question “{question.label}”: its key {before['key']} cannot change; saved assessments"
+                + (f" and {', '.join(users)}" if users else "")
+                + " name it. Add a new question instead.",
+                code="in_use",
+            )
+    others = [q for q in Question.objects.filter(edition_id=question.edition_id) if q.pk != question.pk]
+    after, _ = read_vocabulary([*others, question])
+    broken = []
+    for row in Condition.objects.filter(item__edition_id=question.edition_id, question=question.key).select_related(
+        "item"
+    ):
+        try:
+            row.as_rule(after)
+        except ConditionError as error:
+            broken.append(f"{row.item.key} ({error.message})")
+    for scenario in Scenario.objects.order_by("key"):
+        if question.key not in (scenario.answers or {}):
+            continue
+        try:
+            clean_answers(scenario.answers, vocabulary=after, check_consistency=False)
+        except AnswersError as error:
+            if question.key in error.errors:
+                broken.append(f"scenario {scenario.key} ({' '.join(error.errors[question.key])})")
+    if broken:
+        raise WorkflowError(
+            f"Question “{question.label}” ({question.key}): this change would break what uses it: "
+            f"{'; '.join(broken)}. Change those first.",
+            code="in_use",
+        )

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from bme_wizard.content.edition_file import EditionFileError, describe_problems
-from bme_wizard.content.models import Edition, Pathway, Pitfall, Recommendation, Reference
+from bme_wizard.content.models import Edition, Pathway, Pitfall, Question, Recommendation, Reference
 from bme_wizard.content.services import edition_import
 
 
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {' '.join(error.messages)} Nothing was loaded.") from None
         summary = ", ".join(
             f"{model.objects.filter(edition=edition).count()} {model._meta.verbose_name_plural}"
-            for model in (Pathway, Recommendation, Pitfall, Reference)
+            for model in (Question, Pathway, Recommendation, Pitfall, Reference)
         )
         if options["verbosity"]:
             self.stdout.write(self.style.SUCCESS(f"Loaded {edition} with {summary}."))
