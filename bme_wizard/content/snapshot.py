@@ -56,7 +56,8 @@ def clear_snapshot_cache() -> None:
 
 
 def build_snapshot(edition: Edition) -> EditionSnapshot:
-    vocabulary, problems = read_vocabulary(Question.objects.filter(edition=edition))
+    questions = list(Question.objects.filter(edition=edition))
+    vocabulary, problems = read_vocabulary(questions)
     if not vocabulary:
         problems.append("the edition has no questions")
     conditions = defaultdict(list)
@@ -183,4 +184,5 @@ def build_snapshot(edition: Edition) -> EditionSnapshot:
         publication_note_html=str(render_markdown(edition.publication_note)),
         problems=tuple(problems),
         vocabulary=vocabulary,
+        question_ids={question.key: question.pk for question in questions if not question.is_removed},
     )

@@ -100,13 +100,19 @@ class FieldChange:
 class ItemChange:
     """An item added, removed or changed; ``old``/``new`` are None for an added/removed item."""
 
-    kind: str  # editiontext, pathway, recommendation, pitfall, reference
+    kind: str  # editiontext, question, pathway, recommendation, pitfall, reference
     key: str
     change: str  # added, removed, changed
     title: str  # a short name for the item (a pathway's title, a statement's text)
     old: Any = None
     new: Any = None
     fields: tuple[FieldChange, ...] = ()
+    item_id: int | None = None  # the item in its edition (the newer one's, unless removed there)
+    applies_when: str = ""  # when an added pathway or statement applies, in its edition's words
+
+    @property
+    def applies_always(self) -> bool:
+        return not self.applies_when
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,14 @@ class _Context:
         self.section_labels = dict(snapshot.sections)
         self.labels = labels or {}
         self.vocabulary = snapshot.vocabulary
+        self.question_ids = snapshot.question_ids
         self.treatment_labels = {choice.value: choice.label for choice in snapshot.vocabulary.treatments}
+
+    def item_id(self, entry: Any) -> int | None:
+        """The database id of an entry of this edition (a question's, from the snapshot's index)."""
+        if isinstance(entry, Question):
+            return self.question_ids.get(entry.key)
+        return getattr(entry, "id", None)
 
     def step_title(self, key: str) -> str:
         return next((step.title for step in self.vocabulary.steps if step.key == key), key)
@@ -344,16 +357,21 @@ def _compare_kind(
     unchanged = 0
     for entry in new_entries:  # in the new edition's order
         before = old_by_key.get(entry.key)
+        item_id = now.item_id(entry)
         if before is None:
-            added.append(ItemChange(kind, entry.key, ADDED, title(entry), new=entry))
+            rule = getattr(entry, "rule", None)
+            when = rule.describe(now.vocabulary) if rule is not None and rule.conditions else ""
+            added.append(
+                ItemChange(kind, entry.key, ADDED, title(entry), new=entry, item_id=item_id, applies_when=when)
+            )
             continue
         differences = tuple(field for field in fields(before, entry, was, now) if field is not None)
         if differences:
-            changed.append(ItemChange(kind, entry.key, CHANGED, title(entry), before, entry, differences))
+            changed.append(ItemChange(kind, entry.key, CHANGED, title(entry), before, entry, differences, item_id))
         else:
             unchanged += 1
     removed = tuple(
-        ItemChange(kind, entry.key, REMOVED, title(entry), old=entry)
+        ItemChange(kind, entry.key, REMOVED, title(entry), old=entry, item_id=was.item_id(entry))
         for entry in old_entries
         if entry.key not in new_keys
     )

@@ -122,6 +122,8 @@ class EditionSnapshot:
     problems: tuple[str, ...] = ()
     # The edition's questions: what its conditions refer to and what "why this applies" says.
     vocabulary: Vocabulary = QUESTIONS
+    # The edition's question items by key (their database ids), for editors' links.
+    question_ids: Mapping[str, int] = field(default_factory=dict)
     # For build_plan's inner loops: each entry paired with its rule's bound outcome method.
     _by_pathway: Mapping[str, tuple[tuple[StatementEntry, OutcomeOf], ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -163,6 +165,12 @@ class Planned(NamedTuple):
     def all_tried(self) -> bool:
         """Every one of the statement's treatments has been tried (False for a statement naming none)."""
         return is_all_tried(self.entry, frozenset(self.tried))
+
+    @property
+    def applies_when(self) -> str:
+        """When the item applies, in its edition's words (empty: always)."""
+        rule = self.entry.rule
+        return rule.describe(self.vocabulary) if rule.conditions else ""
 
     @property
     def tried_labels(self) -> str:
