@@ -106,6 +106,10 @@ class _ItemPartInline(admin.TabularInline):
 
     extra = 0
 
+    def get_formset(self, request, obj=None, **kwargs):
+        self._parent = obj  # the item, whose edition's questions and references the rows may name
+        return super().get_formset(request, obj, **kwargs)
+
     def has_add_permission(self, request, obj=None):
         return not _read_only(obj) and super().has_add_permission(request, obj)
 
@@ -121,10 +125,6 @@ class ConditionInline(_ItemPartInline):
     fields = ["order", "question", "operator", "value", "group"]
     verbose_name_plural = "conditions (when this applies; none means always)"
 
-    def get_formset(self, request, obj=None, **kwargs):
-        self._parent = obj
-        return super().get_formset(request, obj, **kwargs)
-
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "question":
             # Chosen by label from the questions of the item's edition (of the current one on an add form).
@@ -138,10 +138,6 @@ class CitationInline(_ItemPartInline):
     model = Citation
     fields = ["order", "reference", "part"]
     verbose_name_plural = "citations (every statement cites at least one reference; a caution cites its own)"
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._parent = obj
-        return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "reference":

@@ -58,6 +58,21 @@ def _review_all(page, base, model, edition, action):
     expect(page.locator(".messagelist")).to_contain_text("item(s) done")
 
 
+ITEM_KINDS = ("editiontext", "question", "pathway", "recommendation", "pitfall", "reference")
+
+
+def review_everything(page, base, edition, *, drafts):
+    """The author submits the kinds of ``drafts`` (whose items are drafts still); the reviewer then starts the
+    review of every item of the edition and approves it, kind by kind, from the lists (bulk actions)."""
+    _log_in(page, base, "author")
+    for model in drafts:
+        _review_all(page, base, model, edition, "submit")
+    _log_in(page, base, "reviewer")
+    for model in ITEM_KINDS:
+        _review_all(page, base, model, edition, "start_review")
+        _review_all(page, base, model, edition, "approve")
+
+
 def _resolve_every_blocking_note(page, base, edition):
     """A reviewer resolves the open "not confirmed" / "not found" notes, each with a reason, on its Review page."""
     from bme_wizard.content.models import BLOCKING_COMMENT_KINDS, ReviewComment
@@ -113,13 +128,7 @@ def test_an_edit_goes_from_author_to_reviewer_to_clinicians(live_server, first_e
     expect(page.get_by_text("Edition 2 cannot be published yet:")).to_be_visible()
     expect(page.get_by_role("link", name="Publish Edition 2…")).to_have_count(0)
     _resolve_every_blocking_note(page, base, draft)
-    _log_in(page, base, "author")
-    for model in ("editiontext",):
-        _review_all(page, base, model, draft, "submit")
-    _log_in(page, base, "reviewer")
-    for model in ("editiontext", "question", "pathway", "recommendation", "pitfall", "reference"):
-        _review_all(page, base, model, draft, "start_review")
-        _review_all(page, base, model, draft, "approve")
+    review_everything(page, base, draft, drafts=("editiontext",))
     _publish(page, base, draft, "The vitamin D and calcium check is repeated after six weeks.")
     assert page.csp_violations == []
 

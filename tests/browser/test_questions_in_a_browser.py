@@ -13,8 +13,8 @@ from tests.browser.test_editorial_in_a_browser import (
     _log_in,
     _publish,
     _resolve_every_blocking_note,
-    _review_all,
     _user,
+    review_everything,
 )
 from tests.browser.test_wizard_in_a_browser import fill_steps
 
@@ -114,13 +114,7 @@ def test_an_author_adds_questions_the_wizard_asks_and_the_api_checks(live_server
     # The reviewer resolves the evidence notes, approves everything (the questions too) and publishes.
     _log_in(page, base, "reviewer")
     _resolve_every_blocking_note(page, base, draft)
-    _log_in(page, base, "author")
-    for model in ("editiontext", "question"):
-        _review_all(page, base, model, draft, "submit")
-    _log_in(page, base, "reviewer")
-    for model in ("editiontext", "question", "pathway", "recommendation", "pitfall", "reference"):
-        _review_all(page, base, model, draft, "start_review")
-        _review_all(page, base, model, draft, "approve")
+    review_everything(page, base, draft, drafts=("editiontext", "question"))
     _publish(page, base, draft, "Age and kidney function are asked; a pitfall for older patients.")
 
     # The API of the new edition checks an age; edition 1 never asked it.
