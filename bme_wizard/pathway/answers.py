@@ -1,4 +1,4 @@
-"""Validating one patient's answers against the question vocabulary.
+"""Validating one patient's answers against an edition's questions (its vocabulary).
 
 The JSON API, the command line and the wizard all pass their answers through
 ``clean_answers``, so one set of rules decides what a valid assessment is:

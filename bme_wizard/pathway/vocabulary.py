@@ -1,11 +1,12 @@
 """The question vocabulary: what the wizard asks, as plain data.
 
-A ``Vocabulary`` is an edition's steps and questions, in order. The wizard's forms, the
-conditions editors write in admin and the JSON API all derive from one; the engine's
-functions take the vocabulary they work with (the first edition's, ``QUESTIONS``, unless
-told otherwise), so an edition can carry questions of its own. Keys and values are a
-contract (DESIGN.md, "Question vocabulary"): adding is fine, renaming or removing is a
-breaking change.
+A ``Vocabulary`` is an edition's steps and questions, in order. Questions are guideline
+content (``content.Question``, one set per edition); the snapshot of an edition carries them
+as a vocabulary, and the wizard's forms, the conditions editors write and the JSON API all
+derive from it. The engine's functions take the vocabulary they work with; unless told
+otherwise, the first edition's (``QUESTIONS``, read from its edition file). Keys and values
+are a contract (DESIGN.md, "Question vocabulary"): adding is fine, renaming or removing is
+a breaking change.
 
 ``Vocabulary.problems`` says, in an editor's words and naming the question, what is wrong
 with a set of questions; ``Vocabulary.from_data`` reads questions from plain data (an edition
