@@ -6,11 +6,35 @@ skipped browser suite in CI would hide a failure.
 
 import os
 import shutil
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, answering one request at a time when its threads share the test's database
+    connection (an in-memory SQLite database, as Django's docs warn): a page's parallel fetches (the
+    admin's Markdown and condition checks) would otherwise use that connection at once, which SQLite
+    refuses ("bad parameter or other API misuse"). Connections are still served on their own threads."""
+
+    def set_app(self, application):
+        if not self.connections_override:
+            return super().set_app(application)
+        lock = threading.Lock()
+
+        def serialised(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        return super().set_app(serialised)
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
