@@ -13,7 +13,7 @@ import pytest
 from bme_wizard.pathway.answers import AnswersError, clean_answers
 from bme_wizard.pathway.compare import answers_for_today
 from bme_wizard.pathway.conditions import ConditionError, Match, Rule, parse_condition
-from bme_wizard.pathway.plan import EditionSnapshot, PathwayEntry, ReferenceEntry, StatementEntry, build_plan
+from bme_wizard.pathway.plan import build_plan
 from bme_wizard.pathway.scenarios import ScenarioSpec, run_scenario
 from bme_wizard.pathway.vocabulary import (
     QUESTIONS,
@@ -25,6 +25,8 @@ from bme_wizard.pathway.vocabulary import (
     VocabularyError,
 )
 from tests.conftest import answers
+from tests.test_tried_engine import recommendation
+from tests.test_tried_engine import snapshot as hand_made_snapshot
 
 AGE = Question("age", "context", Kind.INTEGER, "Age (years)", minimum=0, maximum=120)
 KIDNEY = Question(
@@ -39,37 +41,12 @@ GROWN = Vocabulary(QUESTIONS.steps, (*QUESTIONS.questions, AGE, KIDNEY))
 
 
 def snapshot(vocabulary, *statements):
-    always = Rule.of(Match.ALL, ())
-    return EditionSnapshot(
-        id=2,
-        number=2,
-        title="Hand-made",
-        status="draft",
-        updated_at="2026-01-01T00:00:00+00:00",
-        sections=(("first_line", "First line"),),
-        pathways=(PathwayEntry(1, "care", "Care", "", "", "approved", always, (1,)),),
-        recommendations=statements,
-        pitfalls=(),
-        references={1: ReferenceEntry(1, "ref-1", "research", "Study 1", False, "approved")},
-        vocabulary=vocabulary,
-    )
+    """The engine tests' hand-made edition, asking ``vocabulary``."""
+    return replace(hand_made_snapshot(*statements), vocabulary=vocabulary)
 
 
 def statement(key, *conditions):
-    return StatementEntry(
-        id=10,
-        key=key,
-        kind="recommendation",
-        text=f"Do {key}.",
-        text_html=f"<p>Do {key}.</p>",
-        plain_text="",
-        plain_html="",
-        review_status="approved",
-        rule=Rule.of(Match.ALL, conditions),
-        citations=(1,),
-        pathway_key="care",
-        section="first_line",
-    )
+    return recommendation(10, key, "first_line", citations=(1,), rule=Rule.of(Match.ALL, conditions))
 
 
 def with_questions(*questions):

@@ -399,14 +399,14 @@ class TestHistory:
 
 class TestReviewInPlace:
     def test_the_caution_banner_goes_once_every_shown_statement_is_approved(self, client, first_edition, reviewer):
-        from bme_wizard.clinic.selectors import plan_for
+        from bme_wizard.clinic.selectors import plan_request
         from tests.conftest import answers
         from tests.wizard_walk import walk
 
         summary_url = walk(client, answers(context="cno"))
         before = client.get(summary_url).content.decode()
         assert "Pending review." in before and "Review: Submitted" in before
-        plan = plan_for(answers=answers(context="cno"))
+        plan = plan_request({"answers": answers(context="cno")})
         shown = [item.entry.id for item in (*plan.pathways, *plan.recommendations, *plan.pitfalls)]
         shown += [reference.entry.id for reference in plan.references]
         shown.append(first_edition.text.pk)  # the edition's title and source note are shown too

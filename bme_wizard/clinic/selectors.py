@@ -94,14 +94,6 @@ def _no_edition(number: int | None) -> PlanRequestError:
     return PlanRequestError({"edition": [f"No published edition {number}."]}, status=404)
 
 
-def plan_for(*, answers: Answers, edition_number: int | None = None) -> Plan:
-    """The plan for cleaned answers under the current edition, or a named published one."""
-    edition = edition_for_clinicians(number=edition_number)
-    if edition is None:
-        raise _no_edition(edition_number)
-    return build_plan(answers, edition_snapshot(edition))
-
-
 def vocabulary_for(edition: Edition | None) -> Vocabulary:
     """The questions of ``edition`` (the first edition's when there is none yet: nothing is asked then)."""
     return edition_snapshot(edition).vocabulary if edition is not None else QUESTIONS

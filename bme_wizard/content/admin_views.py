@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 
 from .markdown import render_markdown
-from .models import TEXT_MAX_CHARS, Edition, edition_vocabulary
+from .models import TEXT_MAX_CHARS, Edition, edition_or_current, edition_vocabulary
 from .selectors import edition_compared_by_default, edition_diff
 
 
@@ -72,11 +72,8 @@ def condition_check(request):
     """Whether a condition row fits the vocabulary: its meaning in words, or the problem by field."""
     data = request.POST
     edition = data.get("edition", "")
-    if edition.isascii() and edition.isdigit() and len(edition) <= 9:
-        vocabulary = edition_vocabulary(int(edition))
-    else:
-        current = Edition.objects.current()
-        vocabulary = edition_vocabulary(current.pk if current else None)
+    named = int(edition) if edition.isascii() and edition.isdigit() and len(edition) <= 9 else None
+    vocabulary = edition_vocabulary(edition_or_current(named))
     try:
         rule = parse_condition(
             data.get("question", ""), data.get("operator", ""), data.get("value", ""), vocabulary=vocabulary

@@ -57,7 +57,7 @@ from django.db.models import Prefetch
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
-from bme_wizard.pathway.vocabulary import STEPS, Vocabulary
+from bme_wizard.pathway.vocabulary import STEPS, Vocabulary, question_to_data
 
 from .models import (
     EDITION_TEXT_KEY,
@@ -556,15 +556,7 @@ def _questions(edition: Edition) -> list[dict[str, Any]]:
     """The edition's questions in the order they are asked, each as the engine reads it."""
     records = []
     for question in in_asked_order(_items(Question, edition)):
-        data = question.as_data()
-        record = {name: data[name] for name in SPECS["question"] if name in data and name not in _STRUCTURE}
-        if question.kind == "integer":
-            record.pop("options", None)
-        else:
-            record.pop("minimum", None)
-            record.pop("maximum", None)
-        if "asked_when" in data:
-            record["asked_when"] = data["asked_when"]
+        record = question_to_data(question.as_question())
         record["review_status"] = _file_status(question)
         record["review_comments"] = [_comment_record(comment) for comment in question.review_comments.all()]
         records.append(record)

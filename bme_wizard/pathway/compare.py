@@ -110,10 +110,6 @@ class ItemChange:
     item_id: int | None = None  # the item in its edition (the newer one's, unless removed there)
     applies_when: str = ""  # when an added pathway or statement applies, in its edition's words
 
-    @property
-    def applies_always(self) -> bool:
-        return not self.applies_when
-
 
 @dataclass(frozen=True)
 class KindDiff:
@@ -301,7 +297,9 @@ def _asked_when(question: Question, vocabulary: Vocabulary) -> str:
     rule = question.asked_when
     if rule is None:
         return "always"
-    return rule.describe(vocabulary) if rule.question in vocabulary else f"when {rule.question} is one of {rule.values}"
+    if rule.question in vocabulary:
+        return rule.describe(vocabulary)
+    return f"Asked when {rule.question} is {' or '.join(rule.values)}."  # a parent the edition lacks: its codes
 
 
 def _question_fields(old: Question, new: Question, was: _Context, now: _Context) -> list[FieldChange | None]:

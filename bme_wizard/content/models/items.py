@@ -512,14 +512,19 @@ class Recommendation(EditionItem, Statement):
             raise ValidationError(errors)
 
 
+def edition_or_current(edition_id: int | None) -> int | None:
+    """``edition_id``, or when it is None the current edition's (None before any is published)."""
+    if edition_id is not None:
+        return edition_id
+    from .editions import Edition
+
+    current = Edition.objects.current()
+    return current.pk if current is not None else None
+
+
 def treatment_choices(edition_id: int | None = None) -> list[tuple[str, str]]:
     """The treatments statements of an edition may name (of the current edition when none is given)."""
-    if edition_id is None:
-        from .editions import Edition
-
-        current = Edition.objects.current()
-        edition_id = current.pk if current is not None else None
-    return [(choice.value, choice.label) for choice in edition_vocabulary(edition_id).treatments]
+    return [(choice.value, choice.label) for choice in edition_vocabulary(edition_or_current(edition_id)).treatments]
 
 
 class Pitfall(EditionItem, Statement):

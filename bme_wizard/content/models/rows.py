@@ -18,18 +18,14 @@ from bme_wizard.pathway.vocabulary import Vocabulary
 from .choices import EDITABLE_STATUSES
 from .guard import DirectWriteError, FrozenWhenPublished, is_carrying_review_state
 from .history import content_history
-from .items import EditionItem, Reference, edition_vocabulary
+from .items import EditionItem, Reference, edition_or_current, edition_vocabulary
 
 
 def question_choices(edition_id: int | None = None) -> list[tuple[str, str]]:
     """The questions a condition of an edition may name, by label (of the current edition when none is
     given). Early migrations refer to this function by name."""
-    if edition_id is None:
-        from .editions import Edition
-
-        current = Edition.objects.current()
-        edition_id = current.pk if current is not None else None
-    return [(key, f"{question.label} ({key})") for key, question in edition_vocabulary(edition_id).items()]
+    vocabulary = edition_vocabulary(edition_or_current(edition_id))
+    return [(key, f"{question.label} ({key})") for key, question in vocabulary.items()]
 
 
 def operator_choices() -> list[tuple[str, str]]:

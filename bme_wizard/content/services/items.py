@@ -371,7 +371,7 @@ def _check_question_change(question: Question, before: Mapping[str, Any]) -> Non
                 + " name it. Add a new question instead.",
                 code="in_use",
             )
-    others = [q for q in Question.objects.filter(edition_id=question.edition_id) if q.pk != question.pk]
+    others = list(Question.objects.filter(edition_id=question.edition_id).exclude(pk=question.pk))
     after, _ = read_vocabulary([*others, question])
     broken = []
     for row in Condition.objects.filter(item__edition_id=question.edition_id, question=question.key).select_related(
