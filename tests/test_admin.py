@@ -1,5 +1,7 @@
 """The editorial admin: every content model is there, bad input gets form errors, published stays put."""
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -53,6 +55,12 @@ def test_recommendation_list_has_readable_columns(admin_client, first_edition):
     assert "For pain relief, start with an NSAID." in html
 
 
+def _condition_offer(page: str) -> list[dict]:
+    """What the condition editor is offered: the JSON script element the change form carries."""
+    start = '<script id="condition-questions" type="application/json">'
+    return json.loads(page.split(start)[1].split("</script>")[0])
+
+
 class TestConditionsInAdmin:
     def _post_with_condition(self, client, recommendation, **row):
         url = _change_url(recommendation)
@@ -67,8 +75,8 @@ class TestConditionsInAdmin:
     @pytest.mark.parametrize(
         ("question", "operator", "value", "message"),
         [
-            ("site", "equals", "elbow", "&#x27;elbow&#x27; is not a value of site"),
-            ("sequences", "greater_than", "3", "does not apply to sequences"),
+            ("site", "equals", "elbow", "&#x27;elbow&#x27; is not an answer to “Site of the edema”"),
+            ("sequences", "greater_than", "3", "“is more than” does not fit “Sequences acquired”"),
             ("ramris_bme", "at_least", "70", "from 0 to 69"),
             ("pain_score", "equals", "3", "Select a valid choice"),
         ],
@@ -83,6 +91,53 @@ class TestConditionsInAdmin:
         assert response.status_code == 200
         assert message in response.content.decode()
         assert not Condition.objects.exists()
+
+    def test_the_editor_is_offered_each_questions_fitting_comparisons_and_answers(self, author_client, draft_edition):
+        from bme_wizard.content.models import Question
+
+        recommendation = Recommendation.objects.get(edition=draft_edition)
+        page = author_client.get(_change_url(recommendation)).content.decode()
+        offer = _condition_offer(page)
+        by_key = {question["key"]: question for question in offer}
+        assert set(by_key) == set(
+            Question.objects.filter(edition=draft_edition, is_removed=False).values_list("key", flat=True)
+        )
+        site, sequences, ramris = by_key["site"], by_key["sequences"], by_key["ramris_bme"]
+        assert (site["label"], site["operators"]) == (
+            "Site of the edema",
+            ["equals", "not_equals", "one_of", "is_empty", "is_answered"],
+        )
+        assert {"code": "hip", "label": "Hip"} in site["options"]
+        assert sequences["operators"] == ["includes", "excludes", "is_empty", "is_answered"]
+        assert (ramris["minimum"], ramris["maximum"], ramris["options"]) == (0, 69, [])
+        assert "greater_than" in ramris["operators"] and "one_of" not in ramris["operators"]
+        # Without JavaScript, the comparisons read as words, not codes.
+        assert '<option value="greater_than">is more than</option>' in page
+
+    def test_the_offer_follows_the_items_edition(self, author_client, draft_edition):
+        from bme_wizard.content import services
+        from bme_wizard.content.models import Question
+
+        services.item_create(
+            edition=draft_edition,
+            kind=Question,
+            user=None,
+            fields={
+                "key": "age",
+                "step": "context",
+                "label": "Age (years)",
+                "kind": "integer",
+                "minimum": 0,
+                "maximum": 120,
+                "optional": True,
+                "order": 900,
+            },
+        )
+        recommendation = Recommendation.objects.get(edition=draft_edition)
+        page = author_client.get(_change_url(recommendation)).content.decode()
+        offer = _condition_offer(page)
+        (age,) = [question for question in offer if question["key"] == "age"]
+        assert (age["label"], age["maximum"]) == ("Age (years)", 120)
 
     def test_a_valid_condition_is_saved_in_canonical_form(self, author_client, draft_edition):
         recommendation = Recommendation.objects.get(edition=draft_edition)

@@ -366,9 +366,9 @@ class TestValidityEverywhere:
         item = _item(draft, "vcf-nsaids")
         services.item_change(item=item, user=person("alice", "Author"), fields={"text": item.text + " "})
         bad = Condition(item=_item(draft, "vcf-nsaids"), question="site", operator="equals", value="elbow")
-        with pytest.raises(ValidationError, match="'elbow' is not a value of site"):
+        with pytest.raises(ValidationError, match="'elbow' is not an answer to “Site of the edema”"):
             bad.save()
-        with pytest.raises(ValidationError, match="'elbow' is not a value of site"):
+        with pytest.raises(ValidationError, match="'elbow' is not an answer to “Site of the edema”"):
             Condition.objects.bulk_create([bad])
         with pytest.raises(WorkflowError, match=r"Recommendation vcf-nsaids, condition 1 \(value\): 'elbow'"):
             services.item_change(
@@ -454,7 +454,7 @@ class TestValidityEverywhere:
             services.edition_import(document=document)
         problems = " ".join(error.value.problems)
         assert "review_status: an edition file loads items as draft or submitted, not 'approved'" in problems
-        assert "'elbow' is not a value of site" in problems
+        assert "'elbow' is not an answer to “Site of the edema”" in problems
         assert not Edition.objects.filter(number=9).exists()
 
     def test_a_form_posted_in_the_admin_gets_the_problem_in_an_editors_words(self, client, draft, board):

@@ -45,14 +45,16 @@ class TestInvalidContentLoadsNothing:
         _recommendation(doc, "vcf-nsaids")["conditions"][1]["question"] = "pain_score"
         assert _problems(doc) == [
             "pathways[vertebral_fracture].recommendations[vcf-nsaids].conditions[1].question: "
-            "Unknown question 'pain_score'."
+            "This edition has no question with the key 'pain_score'."
         ]
 
     def test_a_value_outside_the_vocabulary(self, first_edition_document):
         doc = copy.deepcopy(first_edition_document)
         doc["pathways"][1]["conditions"][0]["value"] = "broken_back"
         (problem,) = _problems(doc)
-        assert problem.startswith("pathways[vertebral_fracture].conditions[0].value: 'broken_back' is not a value")
+        assert problem.startswith(
+            "pathways[vertebral_fracture].conditions[0].value: 'broken_back' is not an answer to “Clinical context”"
+        )
 
     def test_an_out_of_range_number(self, first_edition_document):
         doc = copy.deepcopy(first_edition_document)
@@ -197,5 +199,8 @@ class TestLoadEditionCommand:
             call_command("load_edition", self._write(tmp_path, doc))
         message = str(caught.value)
         assert "1 problem; nothing was loaded" in message
-        assert "pathways[vertebral_fracture].conditions[0].question: Unknown question 'nope'." in message
+        assert (
+            "pathways[vertebral_fracture].conditions[0].question: This edition has no question with the key 'nope'."
+            in message
+        )
         assert _nothing_loaded()

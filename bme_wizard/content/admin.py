@@ -34,6 +34,7 @@ from .models import (
     Reference,
     ReviewComment,
     Scenario,
+    condition_editor_questions,
     question_choices,
     treatment_choices,
 )
@@ -131,7 +132,15 @@ class ConditionInline(_ItemPartInline):
             parent = getattr(self, "_parent", None)
             choices = [("", "---------"), *question_choices(parent.edition_id if parent else None)]
             return forms.ChoiceField(choices=choices, label=db_field.verbose_name.capitalize())
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "value":
+            # With JavaScript the editor offers the question's answers or a number box instead (admin-editing.js).
+            field.label = "Answer"
+            field.help_text = (
+                "The answer to compare with: one of the question's answers, several for “is one of”, "
+                "or a whole number. Empty for “is empty” and “is answered”."
+            )
+        return field
 
 
 class CitationInline(_ItemPartInline):
@@ -297,6 +306,13 @@ class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAd
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if ConditionInline in self.inlines:
+            # The condition editor's offer: per question of the item's edition, the comparisons that fit and
+            # its answers or range (read by admin-editing.js from a JSON script element, CSP-safe).
+            context["condition_questions"] = condition_editor_questions(obj.edition_id if obj else None)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "edition":

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .vocabulary import QUESTIONS, Kind, Question, Vocabulary
+from .vocabulary import KIND_LABELS, QUESTIONS, Kind, Question, Vocabulary
 
 
 class Operator(enum.StrEnum):
@@ -130,25 +130,40 @@ def _split(raw: object) -> list[str]:
     return [part.strip() for part in str(raw).split(",") if part.strip()]
 
 
+def _named(operator: Operator) -> str:
+    return f"“{operator.label}”"
+
+
+def operators_for(question: Question) -> tuple[Operator, ...]:
+    """The comparisons that fit a question's kind, in the order editors are offered them."""
+    allowed = OPERATORS_BY_KIND[question.kind]
+    return tuple(op for op in Operator if op in allowed)
+
+
+def _answers_text(question: Question) -> str:
+    return ", ".join(f"{choice.label} ({choice.value})" for choice in question.choices)
+
+
 def _parse_choice(question: Question, raw: object) -> str:
     value = str(raw).strip()
     if value not in question.values:
         raise ConditionError(
-            "value", f"{value!r} is not a value of {question.key}; allowed: {', '.join(question.values)}."
+            "value", f"{value!r} is not an answer to “{question.label}”; its answers are: {_answers_text(question)}."
         )
     return value
 
 
 def _parse_integer(question: Question, raw: object) -> int:
+    minimum, maximum = question.bounds
+    wanted = f"“{question.label}” takes a whole number from {minimum} to {maximum}"
     if isinstance(raw, bool):
-        raise ConditionError("value", f"{question.key} takes a whole number.")
+        raise ConditionError("value", f"{wanted}.")
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise ConditionError("value", f"{question.key} takes a whole number, not {raw!r}.") from None
-    minimum, maximum = question.bounds
+        raise ConditionError("value", f"{wanted}, not {raw!r}.") from None
     if not (minimum <= value <= maximum):
-        raise ConditionError("value", f"{question.key} takes a number from {minimum} to {maximum}, not {value}.")
+        raise ConditionError("value", f"{wanted}, not {value}.")
     return value
 
 
@@ -164,30 +179,29 @@ def parse_condition(
 
     ``raw_value`` may be text as typed in admin ("hip, knee"), or a JSON value (a list,
     a number). ``vocabulary``: the questions of the row's edition (the first edition's unless
-    given). Raises ``ConditionError`` naming the field at fault.
+    given). Raises ``ConditionError`` naming the field at fault, in an editor's words (the
+    question's label, the comparison's words; codes only where an editor must type them).
     """
     question = (vocabulary or QUESTIONS).get(question_key)
     if question is None:
-        raise ConditionError("question", f"Unknown question {question_key!r}.")
+        raise ConditionError("question", f"This edition has no question with the key {question_key!r}.")
+    allowed = operators_for(question)
+    choose = f"choose {', '.join(_named(op) for op in allowed)}"
     try:
         op = Operator(operator)
     except ValueError:
-        raise ConditionError(
-            "operator", f"Unknown operator {operator!r}; allowed: {', '.join(o.value for o in Operator)}."
-        ) from None
-    allowed = OPERATORS_BY_KIND[question.kind]
+        raise ConditionError("operator", f"{operator!r} is not a comparison; {choose}.") from None
     if op not in allowed:
-        names = ", ".join(sorted(o.value for o in allowed))
-        raise ConditionError(
-            "operator", f"{op.value!r} does not apply to {question.key} ({question.kind.value}); use one of: {names}."
-        )
+        kind = KIND_LABELS[question.kind].lower()
+        raise ConditionError("operator", f"{_named(op)} does not fit “{question.label}” (a {kind} question); {choose}.")
     empty = raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()) or raw_value == []
     if op in _NO_VALUE:
         if not empty:
-            raise ConditionError("value", f"{op.value!r} takes no value; leave it empty.")
+            raise ConditionError("value", f"{_named(op)} compares with no answer; leave the answer empty.")
         return Condition(question.key, op, None, group.strip())
     if empty:
-        raise ConditionError("value", f"{op.value!r} needs a value.")
+        needed = "a number" if question.kind is Kind.INTEGER else "an answer"
+        raise ConditionError("value", f"{_named(op)} needs {needed} to compare with.")
 
     value: Value
     if op is Operator.ONE_OF:
@@ -195,13 +209,18 @@ def parse_condition(
         value = tuple(dict.fromkeys(_parse_choice(question, part) for part in parts))
         if len(value) < 2:
             raise ConditionError(
-                "value", "'one_of' needs two or more values, separated by commas; use 'equals' for one."
+                "value", f"{_named(op)} needs two or more answers; for one, use {_named(Operator.EQUALS)}."
             )
     elif question.kind is Kind.INTEGER:
         value = _parse_integer(question, raw_value)
     else:
         if isinstance(raw_value, (list, tuple)) or "," in str(raw_value):
-            raise ConditionError("value", f"{op.value!r} takes a single value.")
+            several = (
+                f"use {_named(Operator.ONE_OF)} for several"
+                if question.kind is Kind.CHOICE
+                else "write one row per answer"
+            )
+            raise ConditionError("value", f"{_named(op)} compares with a single answer; {several}.")
         value = _parse_choice(question, raw_value)
     return Condition(question.key, op, value, group.strip())
 

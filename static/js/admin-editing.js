@@ -1,7 +1,11 @@
-/* Instant checks on the admin's item forms, as an editor types:
+/* Instant help on the admin's item forms, as an editor types:
  * - under each Markdown field, the text rendered and sanitized exactly as clinicians will see it;
+ * - the condition editor: a row's comparisons are those that fit its question's kind, and its
+ *   answer is picked from the question's answers (ticked, for "is one of") or typed as a number
+ *   within the question's range; the row's own text field, which is what the form posts, follows;
  * - under each condition row, what it means in words, or what is wrong with it.
- * The server does the work (the same renderer and the same vocabulary checks as on save);
+ * The server does the work (the same renderer and the same vocabulary checks as on save) and
+ * sends each question's kind, answers, range and fitting comparisons as a JSON script element;
  * without JavaScript the form still validates on save. No inline script: CSP-safe.
  * Loaded in the page head by the admin's Media, so it waits for the document. */
 document.addEventListener("DOMContentLoaded", function () {
@@ -86,11 +90,110 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 
+  // --- the condition editor ------------------------------------------------------------------
+
+  var offerData = document.getElementById("condition-questions");
+  var offers = {};
+  (offerData ? JSON.parse(offerData.textContent) : []).forEach(function (q) { offers[q.key] = q; });
+  var NO_ANSWER = ["is_empty", "is_answered"];
+
+  function element(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // The answer widget that fits the row's question and comparison; it writes the row's text field.
+  function answerWidget(question, operator, value, rowName) {
+    var current = value.value.split(",").map(function (part) { return part.trim(); }).filter(Boolean);
+    var label = "Answer to compare with" + (question ? " (" + question.label + ")" : "");
+    if (!question) return element("span", { class: "condition-answer-note" }, "Choose a question first.");
+    if (NO_ANSWER.indexOf(operator) !== -1) {
+      value.value = "";
+      return element("span", { class: "condition-answer-note" }, "No answer to compare with.");
+    }
+    if (question.kind === "integer") {
+      var number = element("input", {
+        type: "number", step: "1", min: question.minimum, max: question.maximum, inputmode: "numeric",
+        class: "condition-answer", "aria-label": label + ", " + question.minimum + " to " + question.maximum,
+      });
+      number.value = /^-?\d+$/.test(value.value.trim()) ? value.value.trim() : "";
+      value.value = number.value;
+      number.addEventListener("input", function () { value.value = number.value; });
+      return number;
+    }
+    if (operator === "one_of") {
+      var group = element("fieldset", { class: "condition-answer condition-answer-several" });
+      group.append(element("legend", {}, label + ": tick two or more"));
+      question.options.forEach(function (option, index) {
+        var id = rowName + "-answer-" + index;
+        var box = element("input", { type: "checkbox", id: id, value: option.code });
+        box.checked = current.indexOf(option.code) !== -1;
+        var tick = element("label", { for: id }, option.label);
+        var line = element("span", { class: "condition-answer-option" });
+        line.append(box, tick);
+        group.append(line);
+      });
+      var write = function () {
+        value.value = Array.prototype.filter.call(group.querySelectorAll("input"), function (box) {
+          return box.checked;
+        }).map(function (box) { return box.value; }).join(", ");
+      };
+      group.addEventListener("change", write);
+      write();
+      return group;
+    }
+    var select = element("select", { class: "condition-answer", "aria-label": label });
+    select.append(element("option", { value: "" }, "---------"));
+    question.options.forEach(function (option) {
+      var choice = element("option", { value: option.code }, option.label);
+      choice.selected = current.length === 1 && current[0] === option.code;
+      select.append(choice);
+    });
+    value.value = select.value;
+    select.addEventListener("change", function () { value.value = select.value; });
+    return select;
+  }
+
+  // Offer the row the comparisons that fit its question, and the answer widget that fits both.
+  function fitRow(row) {
+    var field = function (suffix) { return row.querySelector('[name$="-' + suffix + '"]'); };
+    var question = field("question"), operator = field("operator"), value = field("value");
+    if (!question || !operator || !value || question.tagName !== "SELECT") return;
+    var offer = offers[question.value];
+    Array.prototype.forEach.call(operator.options, function (option) {
+      var fits = !option.value || (offer ? offer.operators.indexOf(option.value) !== -1 : true);
+      option.disabled = !fits;
+      option.hidden = !fits;
+    });
+    if (operator.selectedOptions.length && operator.selectedOptions[0].disabled) operator.value = "";
+    var old = row.querySelector(".condition-answer-slot");
+    if (old) old.remove();
+    var slot = element("span", { class: "condition-answer-slot" });
+    slot.append(answerWidget(offer, operator.value, value, value.name));
+    value.type = "hidden";  // still posted: the widget writes it
+    value.insertAdjacentElement("afterend", slot);
+  }
+
   var conditions = document.getElementById("conditions-group");
   if (conditions) {
     var rowOf = function (event) { return event.target.closest("tr.form-row"); };
+    var fitsChanged = function (event) { return /-(question|operator)$/.test(event.target.name || ""); };
     conditions.addEventListener("input", debounce(function (event) { if (rowOf(event)) checkRow(rowOf(event)); }, 300));
-    conditions.addEventListener("change", function (event) { if (rowOf(event)) checkRow(rowOf(event)); });
-    conditions.querySelectorAll("tr.form-row").forEach(checkRow);
+    conditions.addEventListener("change", function (event) {
+      var row = rowOf(event);
+      if (!row) return;
+      if (fitsChanged(event)) fitRow(row);
+      checkRow(row);
+    });
+    // Rows added with "Add another Condition" (Django's inlines dispatch formset:added on the new row).
+    document.addEventListener("formset:added", function (event) {
+      if (event.detail && event.detail.formsetName === "conditions") fitRow(event.target);
+    });
+    conditions.querySelectorAll("tr.form-row:not(.empty-form)").forEach(function (row) {
+      fitRow(row);
+      checkRow(row);
+    });
   }
 });

@@ -232,9 +232,10 @@ def test_an_author_sees_the_preview_and_condition_checks_as_they_type(live_serve
     preview = page.locator("#preview-text .markdown-preview-body")
     expect(preview.locator("strong")).to_have_text("NSAID")
     expect(preview).to_contain_text("<b>now</b>")  # typed HTML shows as text
-    value = page.locator("#conditions-group tr.form-row input[name$='-value']").first
-    value.fill("elbow-and-more")
-    expect(page.locator("#conditions-group .condition-check-error").first).to_be_visible()
+    # The first condition compares a number ("conservative_weeks" less than 12): out of its range, it says so.
+    weeks = page.locator("#conditions-group tr.form-row .condition-answer").first
+    weeks.fill("9999")
+    expect(page.locator("#conditions-group .condition-check-error").first).to_contain_text("takes a whole number")
     assert page.csp_violations == []
 
 

@@ -39,12 +39,18 @@ def _add_question(page, base, draft, *, key, label, kind, order, **fields):
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 
 
-def _condition(page, index, question, operator, value):
+def _condition(page, index, question, operator, answer):
+    """Add a condition row as an editor does: the question and the comparison by their words, the answer
+    picked from the question's answers (by label) or typed as a number."""
     page.get_by_role("button", name="Add another Condition").click()
-    row = f"#id_conditions-{index}-"
-    page.locator(row + "question").select_option(label=question)
-    page.locator(row + "operator").select_option(operator)
-    page.locator(row + "value").fill(value)
+    row = page.locator(f"#conditions-{index}")
+    row.locator(f"#id_conditions-{index}-question").select_option(label=question)
+    row.locator(f"#id_conditions-{index}-operator").select_option(label=operator)
+    widget = row.locator(".condition-answer")
+    if widget.evaluate("node => node.tagName") == "SELECT":
+        widget.select_option(label=answer)
+    else:
+        widget.fill(answer)
 
 
 def _statement_texts(page):
@@ -93,8 +99,8 @@ def test_an_author_adds_questions_the_wizard_asks_and_the_api_checks(live_server
     )
     page.goto(f"{base}/admin/content/pitfall/{pitfall.pk}/change/")
     page.locator("#id_match").select_option("any")
-    _condition(page, 0, "Age (years) (age)", "at_least", "65")
-    _condition(page, 1, "Kidney function (kidney_function)", "equals", "reduced")
+    _condition(page, 0, "Age (years) (age)", "is at least", "65")
+    _condition(page, 1, "Kidney function (kidney_function)", "is", "Reduced")
     expect(page.locator(".condition-check").last).to_contain_text("Applies when “Kidney function” is Reduced")
     page.get_by_role("button", name="Save and submit for review").click()
     expect(page.locator(".messagelist")).to_contain_text(f"Pitfall {PITFALL} is saved and submitted for review.")

@@ -59,7 +59,7 @@ from .items import (
 )
 from .people import DELETED_ACCOUNT, person_name
 from .review import ReviewComment, Reviewed
-from .rows import Citation, CitationPart, Condition, operator_choices, question_choices
+from .rows import Citation, CitationPart, Condition, condition_editor_questions, operator_choices, question_choices
 from .scenarios import SCENARIO_CONTENT, Scenario
 
 __all__ = [
@@ -100,6 +100,7 @@ __all__ = [
     "Section",
     "Strength",
     "carrying_review_state",
+    "condition_editor_questions",
     "edition_or_current",
     "edition_touch",
     "edition_touches_deferred",

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
-from bme_wizard.pathway.conditions import ConditionError, Operator, parse_condition
+from bme_wizard.pathway.conditions import ConditionError, Operator, operators_for, parse_condition
 from bme_wizard.pathway.vocabulary import Vocabulary
 
 from .choices import EDITABLE_STATUSES
@@ -29,7 +29,26 @@ def question_choices(edition_id: int | None = None) -> list[tuple[str, str]]:
 
 
 def operator_choices() -> list[tuple[str, str]]:
-    return [(op.value, f"{op.value} ({op.label})") for op in Operator]
+    """The comparisons, in an editor's words ("is at least"); the condition editor offers those that fit."""
+    return [(op.value, op.label) for op in Operator]
+
+
+def condition_editor_questions(edition_id: int | None = None) -> list[dict[str, Any]]:
+    """What the condition editor offers for each question of an edition (the current one when none is
+    given): its label and kind, its answers or its range, and the comparisons that fit its kind."""
+    vocabulary = edition_vocabulary(edition_or_current(edition_id))
+    return [
+        {
+            "key": question.key,
+            "label": question.label,
+            "kind": question.kind.value,
+            "options": [{"code": choice.value, "label": choice.label} for choice in question.choices],
+            "minimum": question.minimum,
+            "maximum": question.maximum,
+            "operators": [op.value for op in operators_for(question)],
+        }
+        for question in vocabulary.values()
+    ]
 
 
 class PartOfItem(FrozenWhenPublished):
