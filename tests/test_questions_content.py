@@ -209,3 +209,73 @@ class TestBadQuestionsAreRefusedNamingTheItem:
         unknown = "pathways[pathway-a].conditions[0].question: This edition has no question with the key 'egfr'."
         assert unknown in problems
         assert not Edition.objects.filter(number=60).exists()
+
+
+class TestTheQuestionFormInAdmin:
+    """An author writes a question's answers one per line and picks "asked when" by label; no JSON."""
+
+    @pytest.fixture
+    def author_client(self, client):
+        client.force_login(person("form-author", "Author"))
+        return client
+
+    def _add(self, client, draft, **fields):
+        from tests.forms import form_data
+
+        url = reverse("admin:content_question_add")
+        data = form_data(client.get(url).content.decode(), "question_form")
+        base = {"edition": draft.pk, "key": "kidney_function", "order": 910, "step": "context", "kind": "choice"}
+        data.update({name: [str(value)] for name, value in {**base, **fields}.items()})
+        return client.post(url, data)
+
+    def test_answers_written_one_per_line_are_stored_as_codes_and_labels(self, author_client, draft):
+        response = self._add(
+            author_client,
+            draft,
+            label="Kidney function",
+            options="normal | Normal\n\n reduced|Reduced (eGFR below range) ",
+        )
+        assert response.status_code == 302
+        added = question(draft, "kidney_function")
+        assert added.options == [
+            {"code": "normal", "label": "Normal"},
+            {"code": "reduced", "label": "Reduced (eGFR below range)"},
+        ]
+        page = author_client.get(reverse("admin:content_question_change", args=[added.pk])).content.decode()
+        assert "normal | Normal\nreduced | Reduced (eGFR below range)</textarea>" in page
+
+    def test_a_line_without_a_label_is_a_form_error_naming_the_line(self, author_client, draft):
+        response = self._add(author_client, draft, label="Kidney function", options="normal | Normal\nreduced")
+        assert response.status_code == 200
+        assert "Line 2 (“reduced”): write an answer as its code, a bar and its label." in response.content.decode()
+        assert not Question.objects.filter(edition=draft, key="kidney_function").exists()
+
+    def test_asked_when_is_chosen_by_label_and_its_answers_checked(self, author_client, draft):
+        page = author_client.get(reverse("admin:content_question_add")).content.decode()
+        assert '<option value="context">Clinical context</option>' in page
+        response = self._add(
+            author_client,
+            draft,
+            label="Kidney function",
+            options="normal | Normal\nreduced | Reduced",
+            asked_when_question="context",
+            asked_when_values="multiple_myeloma, not_an_answer",
+        )
+        assert response.status_code == 200
+        assert "Question “Kidney function” (kidney_function)" in response.content.decode()
+        assert "not_an_answer" in response.content.decode()
+        assert not Question.objects.filter(edition=draft, key="kidney_function").exists()
+        response = self._add(
+            author_client,
+            draft,
+            label="Kidney function",
+            options="normal | Normal\nreduced | Reduced",
+            asked_when_question="context",
+            asked_when_values="multiple_myeloma, vertebral_fracture",
+        )
+        assert response.status_code == 302
+        added = question(draft, "kidney_function")
+        assert (added.asked_when_question, added.asked_when_values) == (
+            "context",
+            ["multiple_myeloma", "vertebral_fracture"],
+        )

@@ -468,8 +468,75 @@ class EditionTextAdmin(EditionItemAdmin):
         return False
 
 
+class AnswerOptionsField(forms.CharField):
+    """A question's answers as an editor writes them: one per line, its code, a bar, its label
+    ("hip | Hip"), in the order asked. Stored as the ``[{"code", "label"}]`` list the engine reads."""
+
+    widget = forms.Textarea(attrs={"rows": 8, "cols": 60})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(f"{option.get('code', '')} | {option.get('label', '')}" for option in value)
+        return value
+
+    def to_python(self, value):
+        options, errors = [], []
+        for number, line in enumerate((super().to_python(value) or "").splitlines(), start=1):
+            code, bar, label = line.partition("|")
+            if not line.strip():
+                continue
+            if not (bar and code.strip() and label.strip()):
+                errors.append(f"Line {number} (“{line.strip()}”): write an answer as its code, a bar and its label.")
+                continue
+            options.append({"code": code.strip(), "label": label.strip()})
+        if errors:
+            raise ValidationError(errors)
+        return options
+
+
+class AnswerCodesField(forms.CharField):
+    """Option codes, separated by commas ("vertebral_fracture, multiple_myeloma")."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [code.strip() for code in (super().to_python(value) or "").split(",") if code.strip()]
+
+
+class QuestionForm(VersionedForm):
+    options = AnswerOptionsField(
+        required=False,
+        help_text="One answer per line, in the order asked: its code (lower-case letters, digits and _; "
+        "stored in assessments, never renamed), a bar, and its label, e.g. “foot_ankle | Foot or ankle”. "
+        "Empty for a whole-number question.",
+    )
+    asked_when_values = AnswerCodesField(
+        required=False,
+        label="Asked when (answers)",
+        help_text="The codes of that question's answers that ask this one, separated by commas.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "asked_when_question" in self.fields:
+            # Chosen by label among the questions of the question's edition (of the newest on an add form).
+            edition_id = (
+                self.instance.edition_id or Edition.objects.order_by("-number").values_list("pk", flat=True).first()
+            )
+            mine = self.instance.key
+            choices = [(key, label) for key, label in question_choices(edition_id) if key != mine]
+            self.fields["asked_when_question"] = forms.ChoiceField(
+                choices=[("", "Always asked"), *choices],
+                required=False,
+                label="Asked when (question)",
+                help_text=Question._meta.get_field("asked_when_question").help_text,
+            )
+
+
 @admin.register(Question)
 class QuestionAdmin(EditionItemAdmin):
+    form = QuestionForm
     inlines = []  # a question is not conditional (its "asked when" is its own) and cites nothing
     list_display = ["label", "key", "step", "kind", "edition", "review_status", "is_removed", "open_comment_count"]
     list_filter = ["edition", "step", "kind", "review_status", "is_removed"]

@@ -86,7 +86,6 @@ def test_an_author_adds_questions_the_wizard_asks_and_the_api_checks(live_server
     _add_question(
         page, base, draft, key="age", label="Age (years)", kind="integer", order=900, minimum="0", maximum="120"
     )
-    options = [{"code": "normal", "label": "Normal"}, {"code": "reduced", "label": "Reduced"}]
     _add_question(
         page,
         base,
@@ -95,7 +94,7 @@ def test_an_author_adds_questions_the_wizard_asks_and_the_api_checks(live_server
         label="Kidney function",
         kind="choice",
         order=910,
-        options=json.dumps(options),
+        options="normal | Normal\nreduced | Reduced",
     )
     page.goto(f"{base}/admin/content/pitfall/{pitfall.pk}/change/")
     page.locator("#id_match").select_option("any")
