@@ -22,7 +22,7 @@ from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.plan import build_plan
 from bme_wizard.pathway.vocabulary import QUESTIONS
 from tests.conftest import FIRST_EDITION_FILE, answers, small_edition_document
-from tests.editorial import approve_everything, approve_scenarios, change, person, publish
+from tests.editorial import approve, approve_everything, approve_scenarios, change, person, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,21 @@ class TestAnAuthorAddsQuestions:
         plan = build_plan({**answers(), "age": 70}, edition_snapshot(draft))
         assert "older-patients" in [item.entry.key for item in plan.recommendations]
         assert "age" not in edition_snapshot(first_edition).vocabulary
+
+    def test_changes_since_approval_speak_in_the_drafts_own_questions(self, first_edition, draft):
+        from bme_wizard.content.selectors import changes_since_approval
+
+        add_question(draft, AGE)
+        older = statement_on(draft, "older-patients", {"question": "age", "operator": "at_least", "value": "65"})
+        approve(older, reviewer=person("board-reviewer", "Reviewer"), author=person("board-author", "Author"))
+        changed = change(
+            Recommendation.objects.get(pk=older.pk),
+            conditions=[{"question": "age", "operator": "at_least", "value": "70"}],
+            treatments=["nsaids"],
+        )
+        lines = {c.name: (c.old, c.new) for c in changes_since_approval(changed)}
+        assert lines["Applies when"] == ("“Age (years)” is at least 65", "“Age (years)” is at least 70")
+        assert lines["Treatments"][1] == QUESTIONS["treatments_tried"].label_for("nsaids")
 
     def test_once_published_the_api_checks_the_new_answers_and_old_assessments_render_unchanged(
         self, client, first_edition, draft

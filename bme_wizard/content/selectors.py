@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from bme_wizard.pathway.compare import EditionDiff, FieldChange, compare_editions, word_diff
 from bme_wizard.pathway.scenarios import ScenarioOutcome, ScenarioSpec, run_scenarios
+from bme_wizard.pathway.vocabulary import Vocabulary
 
 from .models import (
     BLOCKING_COMMENT_KINDS,
@@ -25,7 +26,7 @@ from .models import (
     Scenario,
 )
 from .models.history import condition_line
-from .models.items import describe_value
+from .models.items import describe_value, edition_or_current, edition_vocabulary
 from .models.rows import Citation, Condition
 from .snapshot import edition_snapshot
 
@@ -307,13 +308,14 @@ def rebase_plan(*, edition: Edition) -> RebasePlan:
     def conflict(key: str) -> RebaseConflict:
         b, c, d = _content(base.get(key)), _content(theirs.get(key)), _content(mine.get(key))
         item = theirs.get(key) or mine.get(key)
+        vocabulary = edition_vocabulary(item.edition_id) if item is not None else None
         return RebaseConflict(
             key=key,
             kind=item._meta.verbose_name if item is not None else "item",
             theirs=theirs.get(key),
             mine=mine.get(key),
-            theirs_changes=content_changes(type(item), b, c),
-            mine_changes=content_changes(type(item), b, d),
+            theirs_changes=content_changes(type(item), b, c, vocabulary=vocabulary),
+            mine_changes=content_changes(type(item), b, d, vocabulary=vocabulary),
         )
 
     keys = sorted(set(base) | set(theirs) | set(mine), key=rank)
@@ -348,18 +350,18 @@ def _uses(item: EditionItem, key: str) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _field_change(model, name: str, old: Any, new: Any) -> FieldChange | None:
+def _field_change(model, name: str, old: Any, new: Any, vocabulary: Vocabulary | None = None) -> FieldChange | None:
     if old == new:
         return None
     label = _label(model, name)
     if name == "conditions":
-        old_text, new_text = _conditions_text(old), _conditions_text(new)
+        old_text, new_text = _conditions_text(old, vocabulary), _conditions_text(new, vocabulary)
     elif name == "citations":
         old_text, new_text = _citations_text(old), _citations_text(new)
     elif name == "removed":
         old_text, new_text = ("removed" if old else "in the edition"), ("removed" if new else "in the edition")
     else:
-        old_text, new_text = _plain(model, name, old), _plain(model, name, new)
+        old_text, new_text = _plain(model, name, old, vocabulary), _plain(model, name, new, vocabulary)
     return FieldChange(label, old_text, new_text, word_diff(old_text, new_text))
 
 
@@ -378,18 +380,20 @@ def _label(model, name: str) -> str:
         return name.replace("_", " ").capitalize()
 
 
-def _plain(model, name: str, value: Any) -> str:
+def _plain(model, name: str, value: Any, vocabulary: Vocabulary | None) -> str:
     if isinstance(value, (dict, list)) and name not in {"treatments"}:
         import json
 
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if name == "match":
         return "all must hold" if value == "all" else "any may hold"
-    return describe_value(model, name, value)
+    return describe_value(model, name, value, vocabulary)
 
 
-def _conditions_text(rows: Iterable[Mapping[str, Any]] | None) -> str:
-    return "; ".join(condition_line(Condition(**row)) for row in rows or ()) or "always"
+def _conditions_text(rows: Iterable[Mapping[str, Any]] | None, vocabulary: Vocabulary | None) -> str:
+    if vocabulary is None:
+        vocabulary = edition_vocabulary(edition_or_current(None))
+    return "; ".join(condition_line(Condition(**row), vocabulary) for row in rows or ()) or "always"
 
 
 def _citations_text(rows: Iterable[Mapping[str, str]] | None) -> str:
@@ -399,8 +403,11 @@ def _citations_text(rows: Iterable[Mapping[str, str]] | None) -> str:
     )
 
 
-def content_changes(model, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> tuple[FieldChange, ...]:
-    """Field-by-field differences of two ``review_content`` dicts (None: the item is absent)."""
+def content_changes(
+    model, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, *, vocabulary: Vocabulary | None = None
+) -> tuple[FieldChange, ...]:
+    """Field-by-field differences of two ``review_content`` dicts (None: the item is absent), in the words of
+    ``vocabulary`` (the questions of the item's edition; the current edition's unless given)."""
     if old is None and new is None:
         return ()
     if old is None or new is None:
@@ -408,7 +415,9 @@ def content_changes(model, old: Mapping[str, Any] | None, new: Mapping[str, Any]
         return (FieldChange("Item", "" if old is None else state, state if old is None else "", ()),)
     names = list(dict.fromkeys([*old, *new]))
     return tuple(
-        change for name in names if (change := _field_change(model, name, old.get(name), new.get(name))) is not None
+        change
+        for name in names
+        if (change := _field_change(model, name, old.get(name), new.get(name), vocabulary)) is not None
     )
 
 
@@ -416,7 +425,8 @@ def changes_since_approval(item) -> tuple[FieldChange, ...] | None:
     """What changed in ``item`` since its last approval; None if it was never approved."""
     if item.approved_content is None:
         return None
-    return content_changes(type(item), item.approved_content, item.review_content())
+    vocabulary = edition_vocabulary(item.edition_id) if isinstance(item, EditionItem) else None
+    return content_changes(type(item), item.approved_content, item.review_content(), vocabulary=vocabulary)
 
 
 # ---------------------------------------------------------------------------------------

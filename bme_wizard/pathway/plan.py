@@ -235,6 +235,11 @@ class Plan:
         return self.edition.vocabulary.treatment_labels(self.tried_treatments)
 
     @property
+    def tried_treatment_labels(self) -> tuple[str, ...]:
+        """``tried_treatments``, each in the edition's words."""
+        return tuple(self.edition.vocabulary.treatment_label(t) for t in self.tried_treatments)
+
+    @property
     def review_stage(self) -> ReviewStatus:
         """Where what is shown stands, by its least advanced item: submitted, under review or approved."""
         return _review_stage(self.edition, list(self.shown), self.references)

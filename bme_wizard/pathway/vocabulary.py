@@ -171,10 +171,14 @@ class Vocabulary(Mapping[str, Question]):
         question = self.get(TREATMENTS_QUESTION)
         return question.choices if question is not None else ()
 
-    def treatment_labels(self, treatments: Sequence[str]) -> str:
-        """Treatment codes in words, comma separated (a code the edition does not know shows as stored)."""
+    def treatment_label(self, treatment: str) -> str:
+        """A treatment code in the edition's words (a code the edition does not know shows as stored)."""
         question = self.get(TREATMENTS_QUESTION)
-        return ", ".join(question.label_for(t) if question is not None else t for t in treatments)
+        return question.label_for(treatment) if question is not None else treatment
+
+    def treatment_labels(self, treatments: Sequence[str]) -> str:
+        """Treatment codes in words, comma separated."""
+        return ", ".join(self.treatment_label(t) for t in treatments)
 
     # --- validity -------------------------------------------------------------------------------
 

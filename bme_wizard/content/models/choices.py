@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.db import models
 
 from bme_wizard.pathway import review
-from bme_wizard.pathway.vocabulary import TREATMENTS
 
 # A TextChoices built from the engine's enum, so the values and labels have one definition.
 ReviewStatus = models.TextChoices(
@@ -79,7 +78,6 @@ LABELS: dict[str, dict[str, str]] = {
     "certainty": dict(Certainty.choices),
     "reference_kind": dict(ReferenceKind.choices),
     "comment_kind": dict(CommentKind.choices),
-    "treatment": {choice.value: choice.label for choice in TREATMENTS},
 }
 
 

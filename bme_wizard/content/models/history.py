@@ -26,9 +26,10 @@ class ItemHistory(models.Model):
         abstract = True
 
 
-def condition_line(row) -> str:
+def condition_line(row, vocabulary=None) -> str:
+    """A condition row in words, in those of ``vocabulary`` (default: the questions of its item's edition)."""
     try:
-        text = row.describe()
+        text = row.describe(vocabulary)
     except ConditionError:
         text = f"{row.question} {row.operator} {row.value}".strip() + " (not valid)"
     return f"{text} [group {row.group}]" if row.group else text

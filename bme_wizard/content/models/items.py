@@ -613,13 +613,16 @@ CONCRETE_KINDS: tuple[type[EditionItem], ...] = (EditionText, Question, Pathway,
 references before the citations that point at them)."""
 
 
-def describe_value(item: EditionItem, name: str, value: Any) -> str:
-    """A stored value of an item's field as an editor reads it (a label, not a code)."""
+def describe_value(item: Any, name: str, value: Any, vocabulary: Vocabulary | None = None) -> str:
+    """A stored value of an item's field as an editor reads it (a label, not a code). Treatments are named
+    in the words of ``vocabulary`` (default: the questions of the item's edition, or the current one's)."""
     kinds = {"section": "section", "strength": "strength", "certainty": "certainty", "kind": "reference_kind"}
     if name in kinds:
         return label(value, kinds[name])
     if name == "treatments":
-        return ", ".join(label(t, "treatment") for t in value or []) or "none"
+        if vocabulary is None:
+            vocabulary = edition_vocabulary(edition_or_current(getattr(item, "edition_id", None)))
+        return vocabulary.treatment_labels(value or []) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value)
