@@ -268,26 +268,24 @@ class TestTheQuestionFormInAdmin:
     def test_asked_when_is_chosen_by_label_and_its_answers_checked(self, author_client, draft):
         page = author_client.get(reverse("admin:content_question_add")).content.decode()
         assert '<option value="context">Clinical context</option>' in page
-        response = self._add(
-            author_client,
-            draft,
-            label="Kidney function",
-            options="normal | Normal\nreduced | Reduced",
-            asked_when_question="context",
-            asked_when_values="multiple_myeloma, not_an_answer",
-        )
+
+        def asked_when(values):
+            options = "normal | Normal\nreduced | Reduced"
+            return self._add(
+                author_client,
+                draft,
+                label="Kidney function",
+                options=options,
+                asked_when_question="context",
+                asked_when_values=values,
+            )
+
+        response = asked_when("multiple_myeloma, not_an_answer")
         assert response.status_code == 200
         assert "Question “Kidney function” (kidney_function)" in response.content.decode()
         assert "not_an_answer" in response.content.decode()
         assert not Question.objects.filter(edition=draft, key="kidney_function").exists()
-        response = self._add(
-            author_client,
-            draft,
-            label="Kidney function",
-            options="normal | Normal\nreduced | Reduced",
-            asked_when_question="context",
-            asked_when_values="multiple_myeloma, vertebral_fracture",
-        )
+        response = asked_when("multiple_myeloma, vertebral_fracture")
         assert response.status_code == 302
         added = question(draft, "kidney_function")
         assert (added.asked_when_question, added.asked_when_values) == (
