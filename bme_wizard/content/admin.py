@@ -102,6 +102,27 @@ class OperationRefusalsInForm:
         return Refused
 
 
+def _labelled_rows(formset):
+    """A tabular inline's formset whose every input is named for assistive technology.
+
+    The admin's tabular rows show each field's label only as a column heading, which a screen reader
+    does not tie to the inputs below it (axe: "Form elements must have labels"); each widget therefore
+    carries its field's label as ``aria-label``, the delete box and the empty row that "Add another"
+    copies included."""
+
+    class LabelledRows(formset):
+        def add_fields(self, form, index):
+            super().add_fields(form, index)
+            for field in form.fields.values():
+                # A related-object wrapper's own attrs are its original widget's (Django's __deepcopy__),
+                # so the label goes on the copied widget it wraps.
+                widget = getattr(field.widget, "widget", field.widget)
+                widget.attrs.setdefault("aria-label", str(field.label))
+
+    LabelledRows.__name__ = formset.__name__
+    return LabelledRows
+
+
 class _ItemPartInline(admin.TabularInline):
     """Inline rows of an item (conditions, citations): editable only while the edition is."""
 
@@ -109,7 +130,7 @@ class _ItemPartInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         self._parent = obj  # the item, whose edition's questions and references the rows may name
-        return super().get_formset(request, obj, **kwargs)
+        return _labelled_rows(super().get_formset(request, obj, **kwargs))
 
     def has_add_permission(self, request, obj=None):
         return not _read_only(obj) and super().has_add_permission(request, obj)

@@ -3,7 +3,8 @@
  * - the condition editor: a row's comparisons are those that fit its question's kind, and its
  *   answer is picked from the question's answers (ticked, for "is one of") or typed as a number
  *   within the question's range; the row's own text field, which is what the form posts, follows;
- * - under each condition row, what it means in words, or what is wrong with it.
+ * - under each condition row, what it means in words, or what is wrong with it;
+ * - a row added with "Add another" is numbered to come last.
  * The server does the work (the same renderer and the same vocabulary checks as on save) and
  * sends each question's kind, answers, range and fitting comparisons as a JSON script element;
  * without JavaScript the form still validates on save. No inline script: CSP-safe.
@@ -175,6 +176,19 @@ document.addEventListener("DOMContentLoaded", function () {
     value.type = "hidden";  // still posted: the widget writes it
     value.insertAdjacentElement("afterend", slot);
   }
+
+  // A row added with "Add another" goes last: its order is one more than the largest in its formset
+  // (the model's default, 0, would sort it before the rows already there).
+  document.addEventListener("formset:added", function (event) {
+    var order = event.target.querySelector('input[name$="-order"]');
+    var group = event.target.closest(".inline-group");
+    if (!order || !group) return;
+    var largest = -1;
+    group.querySelectorAll('tr.form-row:not(.empty-form) input[name$="-order"]').forEach(function (input) {
+      if (input !== order && input.value !== "") largest = Math.max(largest, parseInt(input.value, 10));
+    });
+    order.value = String(largest + 1);
+  });
 
   var conditions = document.getElementById("conditions-group");
   if (conditions) {

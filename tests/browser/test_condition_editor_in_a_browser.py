@@ -39,6 +39,7 @@ def test_an_author_writes_conditions_by_choosing_not_typing(live_server, first_e
     page.get_by_role("button", name="Add another Condition").click()
     row = page.locator("#conditions-2")
     question, operator = row.locator("#id_conditions-2-question"), row.locator("#id_conditions-2-operator")
+    expect(row.locator("#id_conditions-2-order")).to_have_value("2")  # a new row comes after the saved ones
 
     # A single-choice question: equality and membership, nothing numeric or list-like.
     question.select_option(label="Site of the edema (site)")
