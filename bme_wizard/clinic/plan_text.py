@@ -18,12 +18,7 @@ def answers_to_text(answers, width: int | None = WIDTH, vocabulary: Vocabulary =
     for key, question in vocabulary.items():
         if key not in answers:
             continue
-        value = answers[key]
-        if isinstance(value, list):
-            shown = ", ".join(question.label_for(v) for v in value) or "none"
-        else:
-            shown = question.label_for(str(value)) if question.choices else str(value)
-        lines += _wrap(f"{question.label.rstrip('?')}: {shown}", "  ", width)
+        lines += _wrap(f"{question.label.rstrip('?')}: {question.describe_answer(answers[key])}", "  ", width)
     return lines
 
 

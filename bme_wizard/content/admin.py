@@ -14,11 +14,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_workflow, services
+from . import admin_workflow, selectors, services
 from .admin_history import ReadableHistory
 from .admin_views import edition_admin_urls
 from .models import (
@@ -38,6 +39,7 @@ from .models import (
     question_choices,
     treatment_choices,
 )
+from .scenario_form import SCENARIO_FORM_FIELDS, ScenarioFields, answer_fieldsets, scenario_form
 
 
 class VersionedForm(forms.ModelForm):
@@ -100,6 +102,25 @@ class OperationRefusalsInForm:
                 raise ValidationError(refusal.messages)
 
         return Refused
+
+
+class SubmitForReviewResponses:
+    """Admin mixin: after "Save and submit for review" (a new item or a changed one; the save submitted it),
+    say so and open its Review page."""
+
+    def _submitted(self, request, obj):
+        messages.success(request, f"{self.opts.verbose_name.capitalize()} {obj.key} is saved and submitted for review.")
+        return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_review", args=[obj.pk]))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_submit" in request.POST:
+            return self._submitted(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_submit" in request.POST:
+            return self._submitted(request, obj)
+        return super().response_change(request, obj)
 
 
 def _labelled_rows(formset):
@@ -199,7 +220,7 @@ def _review_action(action: str):
     return run
 
 
-class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
+class EditionItemAdmin(SubmitForReviewResponses, OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
     """Shared behaviour of every item of an edition."""
 
     form = VersionedForm
@@ -288,14 +309,6 @@ class EditionItemAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAd
 
     def construct_change_message(self, request, form, formsets, add=False):
         return [{"added": {}}] if add else [{"changed": {"fields": form.changed_data}}]
-
-    def response_change(self, request, obj):
-        if "_submit" in request.POST:
-            messages.success(
-                request, f"{self.opts.verbose_name.capitalize()} {obj.key} is saved and submitted for review."
-            )
-            return HttpResponseRedirect(reverse(f"admin:content_{self.opts.model_name}_review", args=[obj.pk]))
-        return super().response_change(request, obj)
 
     # --- removal is a reviewed change -----------------------------------------------------------
 
@@ -738,34 +751,23 @@ class ReviewCommentAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistory
         )
 
 
-class ScenarioForm(VersionedForm):
+class ScenarioForm(ScenarioFields, VersionedForm):
     class Meta:
         model = Scenario
-        fields = ["key", "title", "description", "answers", "must_show", "must_not_show", "is_active", "order"]
+        fields = SCENARIO_FORM_FIELDS
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
+class ScenarioAdmin(SubmitForReviewResponses, OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin):
+    """Scenarios are written with the newest edition's questions (``scenario_form``); who may only read
+    them (a reviewer) reads the patient and what the plan must show in the same words."""
+
     form = ScenarioForm
     list_display = ["title", "key", "is_active", "review_status", "order", "updated_at"]
     list_filter = ["is_active", "review_status"]
     search_fields = ["key", "title", "description"]
-    fields = [
-        "key",
-        "title",
-        "description",
-        "answers",
-        "must_show",
-        "must_not_show",
-        "is_active",
-        "order",
-        "review_status",
-        "changed_by",
-        "created_at",
-        "updated_at",
-        "version",
-    ]
     readonly_fields = ["review_status", "changed_by", "created_at", "updated_at"]
+    read_only_words = ["patient", "plan_must_show", "plan_must_not_show"]
     change_list_template = "admin/content/scenario_change_list.html"
     change_form_template = "admin/content/item_change_form.html"
     actions = [_review_action(action) for action in services.REVIEW_ACTIONS if action != "request_changes"]
@@ -787,17 +789,59 @@ class ScenarioAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin
         )
         return [run, review, *super().get_urls()]
 
+    def _words(self, request):
+        if not hasattr(request, "scenario_words"):  # read once per request: the form and its fieldsets share it
+            request.scenario_words = selectors.scenario_words()
+        return request.scenario_words
+
+    def _writes(self, request, obj) -> bool:
+        return self.has_change_permission(request, obj) if obj is not None else self.has_add_permission(request)
+
+    def get_fieldsets(self, request, obj=None):
+        state = ("Review", {"fields": ["review_status", "changed_by", "created_at", "updated_at"]})
+        about = (None, {"fields": ["key", "title", "description", "is_active", "order"]})
+        if not self._writes(request, obj):
+            plan = ("What the plan must show", {"fields": self.read_only_words[1:]})
+            return [about, ("The patient", {"fields": ["patient"]}), plan, state]
+        plan = ("What the plan must show", {"fields": ["must_show", "must_not_show"]})
+        state[1]["fields"].append("version")
+        return [about, *answer_fieldsets(self._words(request)), plan, state]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = scenario_form(self._words(request), self.form)
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "key"] if obj is not None else self.readonly_fields
+        fields = [*self.readonly_fields, "key"] if obj is not None else list(self.readonly_fields)
+        return fields if self._writes(request, obj) else [*fields, *self.read_only_words]
+
+    # The read-only page (a reviewer's): the patient and what the plan must show, as the Review page says them.
+    @admin.display(description="Answers")
+    def patient(self, obj):
+        return render_to_string("admin/content/_scenario_answers.html", {"groups": self._reading(obj)["answers"]})
+
+    @admin.display(description="Must show")
+    def plan_must_show(self, obj):
+        return render_to_string("admin/content/_item_labels.html", {"labels": self._reading(obj)["must_show"]})
+
+    @admin.display(description="Must not show")
+    def plan_must_not_show(self, obj):
+        return render_to_string("admin/content/_item_labels.html", {"labels": self._reading(obj)["must_not_show"]})
+
+    def _reading(self, obj):
+        # Read once per object shown (the three fields above share it), not kept between requests.
+        if getattr(obj, "_reading", None) is None:
+            obj._reading = selectors.scenario_reading(obj)
+        return obj._reading
+
+    def history_words(self):
+        return selectors.scenario_words().field_text
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in ScenarioForm.Meta.fields}
         saved = services.scenario_save(
             scenario=obj if change else None,
             user=request.user,
-            fields=fields
-            if change
-            else {name: form.cleaned_data[name] for name in ScenarioForm.Meta.fields if name in form.cleaned_data},
+            fields=form.scenario_fields(adding=not change),
             version=form.cleaned_data.get("version"),
         )
         obj.pk = saved.pk
@@ -807,9 +851,3 @@ class ScenarioAdmin(OperationRefusalsInForm, ReadableHistory, SimpleHistoryAdmin
 
     def has_delete_permission(self, request, obj=None):
         return False  # switch a scenario off instead: a change that is reviewed
-
-    def response_change(self, request, obj):
-        if "_submit" in request.POST:
-            messages.success(request, f"Scenario {obj.key} is saved and submitted for review.")
-            return HttpResponseRedirect(reverse("admin:content_scenario_review", args=[obj.pk]))
-        return super().response_change(request, obj)

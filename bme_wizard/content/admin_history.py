@@ -9,7 +9,9 @@ added and removed marked, including the item's conditions and citations in words
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bme_wizard.pathway.compare import Chunk, word_diff
 
@@ -52,14 +54,21 @@ def _shown(record, field, names: dict) -> str:
     return "" if value is None else str(value)
 
 
-def record_changes(newer, older, names: dict | None = None) -> list[HistoryChange]:
-    """What ``newer`` changed relative to ``older`` (two historical records of one object), in full."""
+def record_changes(
+    newer, older, names: dict | None = None, words: Callable[[str, Any], str | None] | None = None
+) -> list[HistoryChange]:
+    """What ``newer`` changed relative to ``older`` (two historical records of one object), in full.
+    ``words`` reads a field stored as codes (a scenario's answers, say) in an editor's words; it answers
+    None for the fields it leaves to the default reading."""
     names = {} if names is None else names
     changes = []
     for field in type(newer)._meta.concrete_fields:
         if field.attname in _NOT_SHOWN or field.name.startswith("history_") or field.name in dict(_ROWS):
             continue
         old, new = _shown(older, field, names), _shown(newer, field, names)
+        if words is not None and old != new:
+            old = words(field.name, getattr(older, field.attname)) or old
+            new = words(field.name, getattr(newer, field.attname)) or new
         if old != new:
             label = str(field.verbose_name).capitalize()
             changes.append(HistoryChange(label, old, new, word_diff(old, new)))
@@ -84,15 +93,20 @@ class ReadableHistory:
 
     object_history_list_template = "admin/content/history_list.html"
 
+    def history_words(self) -> Callable[[str, Any], str | None] | None:
+        """How the model's fields stored as codes read on its History page (None: as stored)."""
+        return None
+
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         records = list(historical_records)
         # The page's oldest record is compared with the one before it (simple-history's prev_record).
         earlier = records[-1].prev_record if records else None
         names: dict = {}
         users: dict = {}
+        words = self.history_words()
         for index, record in enumerate(records):
             older = records[index + 1] if index + 1 < len(records) else earlier
-            record.readable_changes = record_changes(record, older, names) if older is not None else []
+            record.readable_changes = record_changes(record, older, names, words) if older is not None else []
             record.is_first = older is None
             if record.history_user_id not in users:
                 users[record.history_user_id] = who(record)

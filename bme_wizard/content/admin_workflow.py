@@ -125,6 +125,7 @@ def review_view(model_admin):
                 f"admin:{subject._meta.app_label}_{subject._meta.model_name}_history", args=[subject.pk]
             ),
             edition_review_url=review_url(subject.edition) if is_item else None,
+            scenario=None if is_item else selectors.scenario_reading(subject),
         )
         return render(request, "admin/content/item_review.html", context, status=status)
 

@@ -89,6 +89,118 @@ def scenario_results(*, edition: Edition, specs: Sequence[ScenarioSpec] | None =
 
 
 @dataclass(frozen=True)
+class ScenarioWords:
+    """Scenarios as an editor reads and writes them: answers in the words of the questions of the newest
+    edition (the one being prepared, which scenarios are written against), items named by their text."""
+
+    edition: Edition | None
+    vocabulary: Vocabulary
+    # The pathways with their statements, then the pitfalls: (group label, ((key, label), ...)), in plan order.
+    item_groups: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    # Items of the edition marked for removal, by key: no longer offered, still named.
+    removed: Mapping[str, str] = field(default_factory=dict)
+
+    def item_label(self, key: str) -> str:
+        for _group, choices in self.item_groups:
+            for choice, label in choices:
+                if choice == key:
+                    return label
+        if key in self.removed:
+            return self.removed[key]
+        where = f"edition {self.edition.number}" if self.edition is not None else "any edition"
+        return f"{key} (not in {where})"
+
+    def items_text(self, keys: Iterable[str] | None) -> str:
+        return "; ".join(self.item_label(key) for key in keys or ()) or "none"
+
+    def answers_by_step(self, answers: Mapping[str, Any] | None) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The answers grouped by step, each as (question label, answer in words), in the order asked;
+        an answer to a question the edition does not ask is listed by its key, last."""
+        answers = answers or {}
+        groups = []
+        for number, step in enumerate(self.vocabulary.steps, start=1):
+            lines = [
+                (question.label, question.describe_answer(answers[question.key]))
+                for question in self.vocabulary.for_step(step.key)
+                if question.key in answers
+            ]
+            if lines:
+                groups.append((f"Step {number}: {step.title}", lines))
+        unknown = [(key, str(value)) for key, value in answers.items() if key not in self.vocabulary]
+        if unknown:
+            groups.append(("Not asked by this edition", unknown))
+        return groups
+
+    def answers_text(self, answers: Mapping[str, Any] | None) -> str:
+        lines = [
+            f"{label.rstrip('?')}: {words}" for _step, rows in self.answers_by_step(answers) for label, words in rows
+        ]
+        return "; ".join(lines) or "none"
+
+    def field_text(self, name: str, value: Any) -> str | None:
+        """A scenario's field in words, for the fields that are stored as codes (None for the others)."""
+        if name == "answers":
+            return self.answers_text(value)
+        if name in {"must_show", "must_not_show"}:
+            return self.items_text(value)
+        return None
+
+
+def scenario_reading(scenario: Scenario, words: ScenarioWords | None = None) -> dict[str, Any]:
+    """A scenario as a reviewer reads it: its answers by step, what the plan must and must not show by text."""
+    words = words or scenario_words()
+    return {
+        "answers": words.answers_by_step(scenario.answers),
+        "must_show": [words.item_label(key) for key in scenario.must_show or ()],
+        "must_not_show": [words.item_label(key) for key in scenario.must_not_show or ()],
+    }
+
+
+def _excerpt(markdown_text: str) -> str:
+    from django.utils.html import strip_tags
+    from django.utils.text import Truncator
+
+    from .markdown import render_markdown
+
+    return Truncator(" ".join(strip_tags(render_markdown(markdown_text)).split())).chars(160)
+
+
+def scenario_words() -> ScenarioWords:
+    """How scenarios read against the newest edition (three queries for its items, its questions cached)."""
+    from .models import Pathway, Pitfall, Recommendation
+
+    edition = Edition.objects.order_by("-number").first()
+    if edition is None:
+        return ScenarioWords(None, edition_vocabulary(None), ())
+    removed: dict[str, str] = {}
+
+    def labelled(item, text: str) -> tuple[str, str] | None:
+        label = f"{text} ({item.key})"
+        if item.is_removed:  # offered no more, but still read by name while a scenario names it
+            removed[item.key] = f"{label}, marked for removal"
+            return None
+        return item.key, label
+
+    statements: dict[int, list[tuple[str, str]]] = {}
+    for recommendation in Recommendation.objects.filter(edition=edition).order_by("order", "key"):
+        section = LABELS["section"].get(recommendation.section, recommendation.section)
+        if choice := labelled(recommendation, f"{section}: {_excerpt(recommendation.text)}"):
+            statements.setdefault(recommendation.pathway_id, []).append(choice)
+    groups = []
+    for pathway in Pathway.objects.filter(edition=edition).order_by("order", "key"):
+        if choice := labelled(pathway, f"The pathway itself: {pathway.title}"):
+            groups.append((f"Pathway: {pathway.title}", (choice, *statements.get(pathway.pk, ()))))
+    pitfalls = tuple(
+        choice
+        for pitfall in Pitfall.objects.filter(edition=edition).order_by("order", "key")
+        if (choice := labelled(pitfall, _excerpt(pitfall.text)))
+    )
+    if pitfalls:
+        groups.append(("Pitfalls", pitfalls))
+    return ScenarioWords(edition, edition_vocabulary(edition.pk), tuple(groups), removed)
+
+
+@dataclass(frozen=True)
 class ScenarioChange:
     """A scenario whose current version is not (yet) the approved one, and how it differs."""
 
@@ -102,13 +214,14 @@ def scenario_changes(*, edition: Edition | None = None) -> list[ScenarioChange]:
     """Scenario changes awaiting review: they do not gate publication until approved."""
     snapshot = edition_snapshot(edition) if edition is not None else None
     changes = []
+    words = scenario_words()
     for scenario in Scenario.objects.exclude(review_status=ReviewStatus.APPROVED).select_related("changed_by"):
         old = scenario.approved_content or {}
         new = scenario.review_content()
         fields = tuple(
             change
             for name in SCENARIO_CONTENT
-            if (change := _field_change(Scenario, name, old.get(name), new[name])) is not None
+            if (change := _field_change(Scenario, name, old.get(name), new[name], words=words)) is not None
         )
         outcome = None
         if snapshot is not None and scenario.is_active:
@@ -350,9 +463,20 @@ def _uses(item: EditionItem, key: str) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _field_change(model, name: str, old: Any, new: Any, vocabulary: Vocabulary | None = None) -> FieldChange | None:
+def _field_change(
+    model,
+    name: str,
+    old: Any,
+    new: Any,
+    vocabulary: Vocabulary | None = None,
+    words: ScenarioWords | None = None,
+) -> FieldChange | None:
     if old == new:
         return None
+    if model is Scenario and name in {"answers", "must_show", "must_not_show"}:
+        words = words or scenario_words()
+        old_text, new_text = words.field_text(name, old) or "", words.field_text(name, new) or ""
+        return FieldChange(_label(model, name), old_text, new_text, word_diff(old_text, new_text))
     label = _label(model, name)
     if name == "conditions":
         old_text, new_text = _conditions_text(old, vocabulary), _conditions_text(new, vocabulary)
@@ -414,10 +538,11 @@ def content_changes(
         state = "added" if old is None else "removed"
         return (FieldChange("Item", "" if old is None else state, state if old is None else "", ()),)
     names = list(dict.fromkeys([*old, *new]))
+    words = scenario_words() if model is Scenario else None
     return tuple(
         change
         for name in names
-        if (change := _field_change(model, name, old.get(name), new.get(name), vocabulary)) is not None
+        if (change := _field_change(model, name, old.get(name), new.get(name), vocabulary, words)) is not None
     )
 
 

@@ -134,16 +134,10 @@ CONSISTENCY_RULES: tuple[ConsistencyRule, ...] = (
 )
 
 
-def _in_words(question: Question, value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(question.label_for(item) for item in value) or "none"
-    return question.label_for(value) if question.choices else str(value)
-
-
 def _naming(question: Question, value: Any, step: str | None, vocabulary: Vocabulary) -> str:
     """A question by its label with its answer, and the step it is on when that is not ``step`` (the one
     being checked), e.g. “Weeks of symptoms” (6, on step 2: Clinical context)."""
-    about = _in_words(question, value)
+    about = question.describe_answer(value)
     if step is not None and question.step != step:
         number, found = vocabulary.step_number(question.step)
         about += f", on step {number}: {found.title}"

@@ -92,6 +92,12 @@ class Question:
                 return choice.label
         return value
 
+    def describe_answer(self, value: Any) -> str:
+        """An answer to this question in the words of its options (a number as typed; "none" for an empty list)."""
+        if isinstance(value, list):
+            return ", ".join(self.label_for(str(item)) for item in value) or "none"
+        return self.label_for(str(value)) if self.choices else str(value)
+
     @property
     def bounds(self) -> tuple[int, int]:
         """The range of an integer question, (minimum, maximum); every integer question has one."""
