@@ -215,3 +215,20 @@ class TestReadingAScenario:
             assert "Weeks of conservative treatment so far: 12" in text
             assert "(vcf-mobilise)" in text  # the dropped item, named by its text and key
             assert '{"' not in text and "{'" not in text  # no JSON or Python dicts
+
+
+def test_a_questions_help_text_is_shown_as_text_in_the_admin_and_the_wizard(author_client, first_edition):
+    from django.template.loader import render_to_string
+
+    from bme_wizard.clinic.forms import step_form
+    from bme_wizard.content.models.items import edition_vocabulary
+
+    draft = edition_clone(source=first_edition)
+    add_question(draft, {**AGE, "help_text": "Say <b>which</b> & why."})
+    escaped = "Say &lt;b&gt;which&lt;/b&gt; &amp; why."
+    page = author_client.get(_change(Scenario.objects.first())).content.decode()
+    assert escaped in page and "<b>which</b>" not in page
+    form = step_form("context", edition_vocabulary(draft.pk))()
+    age = form.vocabulary["age"]
+    wizard = render_to_string("clinic/wizard/_question.html", {"node": {"field": form["age"], "question": age}})
+    assert escaped in wizard and "&amp;lt;" not in wizard  # text, escaped once

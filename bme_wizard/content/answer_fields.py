@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.utils.html import escape
 
 from bme_wizard.pathway.answers import AnswersError, clean_answers, is_asked
 from bme_wizard.pathway.vocabulary import Kind, Question, Vocabulary
@@ -26,7 +27,9 @@ def answer_field(question: Question, vocabulary: Vocabulary, *, unanswered: str 
     help_text = question.help_text
     if question.asked_when:
         help_text = f"{help_text} {question.asked_when.describe(vocabulary)}".strip()
-    common = {"label": question.label, "help_text": help_text, "required": False}
+    # Django's admin prints a field's help text as HTML (it trusts code to write it); a question's help text
+    # is the board's content, so it is escaped here, once, for every form that asks the question.
+    common = {"label": question.label, "help_text": escape(help_text), "required": False}
     choices = [(choice.value, choice.label) for choice in question.choices]
     if question.kind is Kind.CHOICE:
         if unanswered is not None:

@@ -214,8 +214,9 @@ def scenario_changes(*, edition: Edition | None = None) -> list[ScenarioChange]:
     """Scenario changes awaiting review: they do not gate publication until approved."""
     snapshot = edition_snapshot(edition) if edition is not None else None
     changes = []
-    words = scenario_words()
-    for scenario in Scenario.objects.exclude(review_status=ReviewStatus.APPROVED).select_related("changed_by"):
+    pending = list(Scenario.objects.exclude(review_status=ReviewStatus.APPROVED).select_related("changed_by"))
+    words = scenario_words() if pending else None
+    for scenario in pending:
         old = scenario.approved_content or {}
         new = scenario.review_content()
         fields = tuple(
