@@ -5,6 +5,7 @@ was written against; a draft may add questions (an age, a kidney function) and s
 turn on them, and once published the API and the wizard ask and check them for that edition only.
 """
 
+import html
 import json
 import re
 
@@ -292,3 +293,18 @@ class TestTheQuestionFormInAdmin:
             "context",
             ["multiple_myeloma", "vertebral_fracture"],
         )
+
+    def test_a_published_question_and_statement_read_in_words_not_json(self, author_client, first_edition):
+        site = question(first_edition, "site")
+        page = html.unescape(
+            author_client.get(reverse("admin:content_question_change", args=[site.pk])).content.decode()
+        )
+        assert "spine | Spine<br>" in page and "hand_wrist | " in page
+        assert "Asked when “Has an MRI been done?” is Yes." in page
+        assert '"code"' not in page and "['" not in page
+        nsaids = Recommendation.objects.get(edition=first_edition, key="vcf-nsaids")
+        page = html.unescape(
+            author_client.get(reverse("admin:content_recommendation_change", args=[nsaids.pk])).content.decode()
+        )
+        label = QUESTIONS["treatments_tried"].label_for("nsaids")
+        assert re.search(rf'<div class="readonly">{re.escape(label)}</div>', page)

@@ -39,6 +39,7 @@ from .models import (
     question_choices,
     treatment_choices,
 )
+from .models.items import describe_value, edition_vocabulary
 from .scenario_form import SCENARIO_FORM_FIELDS, ScenarioFields, answer_fieldsets, scenario_form
 
 
@@ -243,7 +244,16 @@ class EditionItemAdmin(SubmitForReviewResponses, OperationRefusalsInForm, Readab
         conditional = ["match"] if hasattr(model, "match") else []
         leading = ["edition", "key"] if model is EditionText else ["edition", "key", "order"]
         bookkeeping = ["review_status", "is_removed", "changed_by", "created_at", "updated_at", "version"]
-        return [*leading, *model.content_fields, *conditional, *bookkeeping]
+        fields = [*leading, *model.content_fields, *conditional, *bookkeeping]
+        if not _read_only(obj):
+            return fields
+        # A read-only item shows its fields stored as codes in words (``read_only_words``: field -> display).
+        shown = [self.read_only_words.get(name, name) for name in fields]
+        return [name for name in shown if name]
+
+    # Fields stored as codes or JSON, and the display (a method of the admin) a read-only page shows instead;
+    # None: shown by another display.
+    read_only_words: dict[str, str | None] = {}
 
     def get_readonly_fields(self, request, obj=None):
         if _read_only(obj):
@@ -575,6 +585,16 @@ class QuestionAdmin(EditionItemAdmin):
     list_display = ["label", "key", "step", "kind", "edition", "review_status", "is_removed", "open_comment_count"]
     list_filter = ["edition", "step", "kind", "review_status", "is_removed"]
     search_fields = ["key", "label", "help_text"]
+    read_only_words = {"options": "answers_offered", "asked_when_question": "asked_when", "asked_when_values": None}
+
+    @admin.display(description="Answers")
+    def answers_offered(self, obj):
+        return AnswerOptionsField().prepare_value(obj.options) or "none (a whole-number question)"
+
+    @admin.display(description="Asked when")
+    def asked_when(self, obj):
+        rule = obj.as_question().asked_when
+        return rule.describe(edition_vocabulary(obj.edition_id)) if rule else "Always asked."
 
 
 @admin.register(Pathway)
@@ -613,6 +633,12 @@ class RecommendationForm(VersionedForm):
 @admin.register(Recommendation)
 class RecommendationAdmin(EditionItemAdmin):
     form = RecommendationForm
+    read_only_words = {"treatments": "treatments_in_words"}
+
+    @admin.display(description="Treatments")
+    def treatments_in_words(self, obj):
+        return describe_value(obj, "treatments", obj.treatments)
+
     list_display = [
         "key",
         "excerpt",
