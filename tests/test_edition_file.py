@@ -94,7 +94,7 @@ class TestInvalidContentLoadsNothing:
         pitfalls["pitfall-immobilisation"]["colour"] = "red"
         del doc["pathways"][0]["title"]
         problems = _problems(doc)
-        assert "pitfalls[pitfall-not-on-bme-alone].text: expected str, got list" in problems
+        assert "pitfalls[pitfall-not-on-bme-alone].text: expected text, got a list" in problems
         assert any(p.startswith("pitfalls[pitfall-immobilisation].colour: unknown field") for p in problems)
         assert "pathways[workup].title: this field is required" in problems
 
@@ -131,7 +131,7 @@ class TestInvalidContentLoadsNothing:
             for p in problems
         )
         assert (
-            "pathways[vertebral_fracture].recommendations[vcf-nsaids].citations[0]: expected a reference key (text)"
+            "pathways[vertebral_fracture].recommendations[vcf-nsaids].citations[0]: expected text, got an object"
             in problems
         )
         assert any(p.startswith("pitfalls[pitfall-nonspecific].review_comments[0].body:") for p in problems)
@@ -143,6 +143,52 @@ class TestInvalidContentLoadsNothing:
         doc["pathways"][1]["conditions"][0]["operator"] = "like"
         doc["references"][1]["kind"] = "blog"
         assert len(_problems(doc)) == 3
+
+
+class TestTheShapeOfTheFile:
+    """The file is checked against its schema (edition_schema): every refusal names its path."""
+
+    def test_an_unknown_field_is_refused_naming_its_path(self, first_edition_document):
+        doc = copy.deepcopy(first_edition_document)
+        doc["notes"] = "for the board"
+        doc["pathways"][1]["conditions"][0]["colour"] = "red"
+        assert _problems(doc) == [
+            "pathways[vertebral_fracture].conditions[0].colour: unknown field; "
+            "allowed: question, operator, value, group",
+            "file.notes: unknown field; allowed: format, format_version, edition, questions, references, pathways, "
+            "pitfalls, scenarios",
+        ]
+
+    def test_a_wrong_type_is_refused_naming_its_path(self, first_edition_document):
+        doc = copy.deepcopy(first_edition_document)
+        doc["format_version"] = True  # strict JSON types: true is not 1, "2020" is not 2020
+        doc["references"][0]["year"] = "2020"
+        _recommendation(doc, "vcf-nsaids")["treatments"] = ["nsaids", 5]
+        doc["scenarios"][0]["must_show"] = "vcf-nsaids"
+        assert _problems(doc) == [
+            "file.format_version: expected a whole number, got true or false",
+            "references[praxis-bme-diagnosis-treatment-2025].year: expected a whole number, got text",
+            "pathways[vertebral_fracture].recommendations[vcf-nsaids].treatments[1]: expected text, got a whole number",
+            "scenarios[vcf-early-improving].must_show: expected a list, got text",
+        ]
+
+    def test_several_problems_are_reported_at_once_and_a_refused_row_keeps_the_others_numbers(
+        self, first_edition_document
+    ):
+        doc = copy.deepcopy(first_edition_document)
+        doc["edition"]["content_date"] = "4 November 2025"
+        del doc["pitfalls"][0]["text"]
+        conditions = doc["pathways"][1]["conditions"]
+        conditions[0]["question"] = "pain_score"
+        conditions.insert(0, "context is vertebral_fracture")
+        assert _problems(doc) == [
+            "edition.content_date: expected a date as YYYY-MM-DD",
+            "pathways[vertebral_fracture].conditions[0]: expected an object, got text",
+            "pitfalls[pitfall-nonspecific].text: this field is required",
+            "pathways[vertebral_fracture].conditions[1].question: This edition has no question with the key "
+            "'pain_score'.",
+            "pitfalls[pitfall-nonspecific].text: This field cannot be blank.",
+        ]
 
 
 class TestLoadEditionCommand:

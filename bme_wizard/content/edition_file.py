@@ -5,24 +5,13 @@ never by database ids, so a file can be read, diffed and reviewed by editors. Re
 file validates everything first, with the same rules as admin (model validation and the
 question vocabulary), and reports every problem with the record and field it concerns.
 
-Format (``format_version`` 1)::
-
-    {"format": "bme-wizard-edition", "format_version": 1,
-     "edition": {"number": 1, "title": "...", "summary": "...", "source_note": "...", "content_date": "2025-11-04",
-                 "review_status", "review_comments"},
-     "questions": [{"key", "step", "kind", "label", "help_text", "options": [{"code", "label"}], "minimum",
-                    "maximum", "optional", "in_wizard", "asked_when": {"question", "values"}, "review_status",
-                    "review_comments"}],
-     "references": [{"key", "kind", "authors", "title", "source", "year", "doi", "pmid", "url",
-                     "incomplete", "incomplete_note", "review_status", "review_comments"}],
-     "pathways": [{"key", "title", "summary", "match", "conditions", "citations", "review_status",
-                   "review_comments", "recommendations": [{"key", "section", "text", "plain_text",
-                   "tried_text", "caution", "strength", "certainty", "treatments", "match", "conditions",
-                   "citations", "caution_citations", "review_status", "review_comments"}]}],
-     "pitfalls": [{"key", "text", "plain_text", "caution", "match", "conditions", "citations",
-                   "caution_citations", "review_status", "review_comments"}],
-     "scenarios": [{"key", "title", "description", "answers", "must_show", "must_not_show",
-                    "is_active"}]}
+The format (``format_version`` 1) is described by the pydantic models of ``edition_schema``:
+an ``EditionFile`` holds the ``edition`` (its number and text), its ``questions``,
+``references``, ``pathways`` (each with its ``recommendations``), ``pitfalls`` and
+``scenarios``; its JSON Schema is ``docs/edition-file.schema.json``. Reading checks the
+document against the schema first, then builds the items and checks them as admin would.
+Every problem is reported at once: a value the schema refuses is reported and left out,
+and reading goes on with the rest.
 
 The questions are the edition's own (what the wizard asks and the API accepts), in the order
 they are asked; conditions and scenarios of the file are checked against them.
@@ -31,34 +20,44 @@ Scenarios belong to the guideline rather than to one edition; loading a file add
 scenarios it names that the database does not have yet (existing ones are left as the
 editors keep them). ``must_show`` and ``must_not_show`` name items of the file.
 
-A condition is ``{"question", "operator", "value", "group"}``; a review comment is
-``{"author_name", "kind", "body", "open", "resolution"}`` (kind: confirmed, refined, not_confirmed,
-not_found or editorial; a resolved comment says why). Optional fields may be left out.
-
 A file records content, not the board's approval: an item's ``review_status`` is ``draft`` or
 ``submitted`` (the default), never approved, since approval is a reviewer's act in the admin
 (four-eyes, evidence notes resolved). Exported files say ``submitted`` for anything past draft.
 
 ``read_edition`` reads a document; ``edition_document`` writes one from the database (the
 ``export_edition`` command), so that reading what was written gives the same edition. To add
-a section, give it a spec in ``SPECS``, a reader in ``read_edition`` and a writer in
-``_SECTIONS``.
+a section, give it a record model and a field of ``EditionFile`` in ``edition_schema``, a
+reader in ``read_edition`` and a writer in ``_SECTIONS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import copy
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from typing import Any, get_args
 
+import pydantic
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from pydantic_core import ErrorDetails
 
 from bme_wizard.pathway.conditions import Condition as RuleCondition
 from bme_wizard.pathway.conditions import ConditionError, parse_condition
 from bme_wizard.pathway.vocabulary import STEPS, Vocabulary, question_to_data
 
+from .edition_schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    EditionFile,
+    ItemRecord,
+    PathwayRecord,
+    PitfallRecord,
+    RecommendationRecord,
+    ReferenceRecord,
+    ScenarioRecord,
+    json_kind,
+)
 from .models import (
     EDITION_TEXT_KEY,
     Citation,
@@ -78,8 +77,6 @@ from .models import (
     read_vocabulary,
 )
 
-FORMAT = "bme-wizard-edition"
-FORMAT_VERSION = 1
 ORDER_STEP = 10
 
 
@@ -110,96 +107,6 @@ class EditionDraft:
     scenarios: list[Scenario] = field(default_factory=list)
 
 
-# field name -> (accepted JSON types, required)
-_TEXT = (str,)
-_COMMON = {
-    "key": (_TEXT, True),
-    "review_status": (_TEXT, False),
-    "review_comments": ((list,), False),
-}
-_CONDITIONAL = {**_COMMON, "match": (_TEXT, False), "conditions": ((list,), False), "citations": ((list,), False)}
-_STATEMENT = {**_CONDITIONAL, "caution": (_TEXT, False), "caution_citations": ((list,), False)}
-SPECS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
-    "document": {
-        "format": (_TEXT, True),
-        "format_version": ((int,), True),
-        "edition": ((dict,), True),
-        "questions": ((list,), True),
-        "references": ((list,), True),
-        "pathways": ((list,), True),
-        "pitfalls": ((list,), False),
-        "scenarios": ((list,), False),
-    },
-    "edition": {
-        "number": ((int,), True),
-        "title": (_TEXT, True),
-        "summary": (_TEXT, False),
-        "source_note": (_TEXT, False),
-        "content_date": (_TEXT, False),
-        "review_status": (_TEXT, False),
-        "review_comments": ((list,), False),
-    },
-    "question": {
-        **_COMMON,
-        "step": (_TEXT, True),
-        "kind": (_TEXT, True),
-        "label": (_TEXT, True),
-        "help_text": (_TEXT, False),
-        "options": ((list,), False),
-        "minimum": ((int, type(None)), False),
-        "maximum": ((int, type(None)), False),
-        "optional": ((bool,), False),
-        "in_wizard": ((bool,), False),
-        "asked_when": ((dict, type(None)), False),
-    },
-    "reference": {
-        **_COMMON,
-        "kind": (_TEXT, True),
-        "authors": (_TEXT, False),
-        "title": (_TEXT, False),
-        "source": (_TEXT, False),
-        "year": ((int, type(None)), False),
-        "doi": (_TEXT, False),
-        "pmid": (_TEXT, False),
-        "url": (_TEXT, False),
-        "incomplete": ((bool,), False),
-        "incomplete_note": (_TEXT, False),
-    },
-    "pathway": {**_CONDITIONAL, "title": (_TEXT, True), "summary": (_TEXT, False), "recommendations": ((list,), False)},
-    "recommendation": {
-        **_STATEMENT,
-        "section": (_TEXT, True),
-        "text": (_TEXT, True),
-        "plain_text": (_TEXT, False),
-        "tried_text": (_TEXT, False),
-        "strength": (_TEXT, False),
-        "certainty": (_TEXT, False),
-        "treatments": ((list,), False),
-    },
-    "pitfall": {**_STATEMENT, "text": (_TEXT, True), "plain_text": (_TEXT, False)},
-    "condition": {
-        "question": (_TEXT, True),
-        "operator": (_TEXT, True),
-        "value": ((str, int, list, type(None)), False),
-        "group": (_TEXT, False),
-    },
-    "review_comment": {
-        "author_name": (_TEXT, False),
-        "kind": (_TEXT, False),
-        "body": (_TEXT, True),
-        "open": ((bool,), False),
-        "resolution": (_TEXT, False),
-    },
-    "scenario": {
-        "key": (_TEXT, True),
-        "title": (_TEXT, True),
-        "description": (_TEXT, False),
-        "answers": ((dict,), True),
-        "must_show": ((list,), False),
-        "must_not_show": ((list,), False),
-        "is_active": ((bool,), False),
-    },
-}
 # JSON field -> model field, where they differ.
 _RENAMED = {"incomplete": "is_incomplete", "open": "is_open"}
 # Fields that are structure, not model fields.
@@ -212,10 +119,109 @@ _STRUCTURE = {
     "review_status",
     "asked_when",
 }
-# What a file may say of an item's review: approval is never loaded from a file.
-FILE_REVIEW_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED)
 # The edition header: fields of the edition itself; the others are its text (an item).
 _EDITION_FIELDS = {"number"}
+
+
+# ---------------------------------------------------------------------------------------
+# The schema's refusals in the file's words
+# ---------------------------------------------------------------------------------------
+
+# Lists whose records problems name by key (``pathways[workup]``); other lists' elements by index.
+_KEYED_LISTS = frozenset({"questions", "references", "pathways", "recommendations", "pitfalls", "scenarios"})
+# Lists whose elements problems name by key or by place: a refused one keeps its place (see _without).
+_NUMBERED_LISTS = _KEYED_LISTS | {"conditions", "review_comments"}
+# What a refused value should have been, by pydantic's error type.
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "date_type": "a date as YYYY-MM-DD",
+}
+
+
+def _record_where(prefix: str, record: Any, position: int) -> str:
+    """A record of a list as problems name it: by its key, or by its place (from 1) if it has none."""
+    key = record.get("key") if isinstance(record, dict) else None
+    return f"{prefix}[{key}]" if isinstance(key, str) else f"{prefix}[#{position}]"
+
+
+def _where(document: Any, loc: tuple[int | str, ...]) -> str:
+    """Where a refused value is: ``file.format_version``, ``edition.title``,
+    ``pathways[workup].recommendations[workup-mri].conditions[0].value``."""
+    if len(loc) < 2:  # the document, or one of its fields
+        return ".".join(["file", *map(str, loc)])
+    where, node, name = "", document, ""
+    for step in loc:
+        if isinstance(step, int):
+            node = node[step]
+            where = _record_where(where, node, step + 1) if name in _KEYED_LISTS else f"{where}[{step}]"
+        else:
+            where, name = (f"{where}.{step}" if where else step), step
+            node = node.get(step) if isinstance(node, dict) else None
+    return where
+
+
+def _fields_of(loc: tuple[int | str, ...]) -> list[str]:
+    """The fields the schema allows in the record at ``loc``."""
+    record: type[pydantic.BaseModel] = EditionFile
+    for step in loc:
+        if isinstance(step, str):
+            annotation = record.model_fields[step].annotation  # a record, a list of them, or one or None
+            record = next(
+                kind
+                for kind in (annotation, *get_args(annotation))
+                if isinstance(kind, type) and issubclass(kind, pydantic.BaseModel)
+            )
+    return list(record.model_fields)
+
+
+def _in_words(refusal: ErrorDetails) -> str:
+    kind = refusal["type"]
+    if kind == "missing":
+        return "this field is required"
+    if kind == "extra_forbidden":
+        return f"unknown field; allowed: {', '.join(_fields_of(refusal['loc'][:-1]))}"
+    if kind == "literal_error":
+        return f"expected {refusal['ctx']['expected']}, got {refusal['input']!r}"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {json_kind(refusal['input'])}"
+    return refusal["msg"]  # the schema's own words (format version, review status, date, condition value)
+
+
+def _without(document: dict[str, Any], refusals: list[ErrorDetails]) -> dict[str, Any]:
+    """A copy of the document without the values the schema refused, so that reading can go on
+    to the problems the schema cannot see. A refused field is left out of its record, a refused
+    element out of its list; in a list whose elements problems name by number, None keeps its
+    place instead, so that the others keep their numbers."""
+    kept = copy.deepcopy(document)
+    for refusal in reversed(refusals):  # the later elements of a list first, so indexes hold
+        if refusal["type"] == "missing":
+            continue
+        *parents, last = refusal["loc"]
+        container: Any = kept
+        for step in parents:
+            container = container[step]
+        if isinstance(container, dict):
+            container.pop(last, None)
+        elif parents[-1] in _NUMBERED_LISTS:
+            container[last] = None
+        else:
+            del container[last]
+    return kept
+
+
+def _kept(rows: list[Any]) -> Iterator[tuple[int, Any]]:
+    """The records or rows of a list with their index, less those the schema refused (None)."""
+    return ((index, row) for index, row in enumerate(rows) if row is not None)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------
 
 
 class _Reader:
@@ -226,29 +232,18 @@ class _Reader:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
 
-    def fields(self, record: Any, spec_name: str, where: str) -> dict[str, Any] | None:
-        """Check a record's shape against its spec; return its fields or None if unusable."""
-        if not isinstance(record, dict):
-            self.problem(where, f"expected an object, got {type(record).__name__}")
-            return None
-        spec = SPECS[spec_name]
-        for name in record:
-            if name not in spec:
-                self.problem(f"{where}.{name}", f"unknown field; allowed: {', '.join(spec)}")
-        out: dict[str, Any] = {}
-        for name, (types, required) in spec.items():
-            if name not in record:
-                if required:
-                    self.problem(f"{where}.{name}", "this field is required")
-                continue
-            value = record[name]
-            # bool is an int in Python; a JSON true is not a number.
-            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-                self.problem(f"{where}.{name}", f"expected {wanted}, got {type(value).__name__}")
-                continue
-            out[name] = value
-        return out
+    def shaped(self, document: Any) -> dict[str, Any] | None:
+        """Check the document against the schema, reporting every refusal; return what is left to
+        read (the document less the refused values), or None if nothing is."""
+        try:
+            EditionFile.model_validate(document)
+        except pydantic.ValidationError as error:
+            refusals = error.errors()
+        else:
+            return document
+        for refusal in refusals:
+            self.problem(_where(document, refusal["loc"]), _in_words(refusal))
+        return _without(document, refusals) if isinstance(document, dict) else None
 
     def model_fields(self, instance, where: str, exclude: set[str]) -> None:
         try:
@@ -261,152 +256,109 @@ class _Reader:
 
     def conditions(self, rows: list[Any], where: str) -> list[RuleCondition]:
         parsed = []
-        for index, row in enumerate(rows):
+        for index, row in _kept(rows):
             row_where = f"{where}.conditions[{index}]"
-            values = self.fields(row, "condition", row_where)
-            if values is None:
-                continue
             try:
                 rule = parse_condition(
-                    values.get("question", ""),
-                    values.get("operator", ""),
-                    values.get("value"),
-                    values.get("group", ""),
+                    row.get("question", ""),
+                    row.get("operator", ""),
+                    row.get("value"),
+                    row.get("group", ""),
                     vocabulary=self.vocabulary,
                 )
             except ConditionError as error:
                 self.problem(f"{row_where}.{error.field}", error.message)
                 continue
             # The model's own field rules too (lengths), as admin would apply them.
-            row = Condition(
+            condition = Condition(
                 question=rule.question, operator=rule.operator.value, value=rule.value_text, group=rule.group
             )
-            self.model_fields(row, row_where, exclude={"item"})
+            self.model_fields(condition, row_where, exclude={"item"})
             parsed.append(rule)
         return parsed
 
     def comments(self, rows: list[Any], where: str) -> list[dict[str, Any]]:
         out = []
-        for index, row in enumerate(rows):
-            row_where = f"{where}.review_comments[{index}]"
-            values = self.fields(row, "review_comment", row_where)
-            if values is not None:
-                values = {_RENAMED.get(name, name): value for name, value in values.items()}
-                self.model_fields(ReviewComment(**values), row_where, exclude={"item", "scenario", "author"})
-                out.append(values)
+        for index, row in _kept(rows):
+            values = {_RENAMED.get(name, name): value for name, value in row.items()}
+            self.model_fields(
+                ReviewComment(**values), f"{where}.review_comments[{index}]", exclude={"item", "scenario", "author"}
+            )
+            out.append(values)
         return out
 
-    def review_status(self, values: dict[str, Any], where: str) -> str:
-        status = values.get("review_status", ReviewStatus.SUBMITTED)
-        if status not in FILE_REVIEW_STATUSES:
-            self.problem(
-                f"{where}.review_status",
-                f"an edition file loads items as {' or '.join(FILE_REVIEW_STATUSES)}, not {status!r}: approval is "
-                "a reviewer's step in the admin, never part of a file",
-            )
-            return ReviewStatus.SUBMITTED
-        return status
 
-    def citations(self, values: dict[str, Any], where: str) -> list[tuple[str, str]]:
-        cited = []
-        for name, part in (("citations", CitationPart.STATEMENT), ("caution_citations", CitationPart.CAUTION)):
-            for index, key in enumerate(values.get(name, [])):
-                if isinstance(key, str):
-                    cited.append((key, part))
-                else:
-                    self.problem(f"{where}.{name}[{index}]", "expected a reference key (text)")
-        return cited
+def _citations(values: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (key, part)
+        for name, part in (("citations", CitationPart.STATEMENT), ("caution_citations", CitationPart.CAUTION))
+        for key in values.get(name, [])
+    ]
 
 
 def read_edition(document: Any) -> EditionDraft:
     """Validate a parsed JSON document; return unsaved objects or raise EditionFileError."""
     reader = _Reader()
-    top = reader.fields(document, "document", "file")
+    top = reader.shaped(document)
     if top is None:
         raise EditionFileError(reader.problems)
-    if top.get("format") != FORMAT:
-        reader.problem("file.format", f"expected {FORMAT!r}")
-    if top.get("format_version") != FORMAT_VERSION:
-        reader.problem("file.format_version", f"this version reads format_version {FORMAT_VERSION}")
 
     edition = Edition()
     items: list[ItemDraft] = []
-    edition_fields = reader.fields(top.get("edition", {}), "edition", "edition")
-    if edition_fields is not None:
-        edition.number = edition_fields.get("number")
+    header = top.get("edition")
+    if header is not None:
+        edition.number = header.get("number")
         reader.model_fields(edition, "edition", exclude={"status", "published_at", "base", "revision"})
-        if "number" in edition_fields and Edition.objects.filter(number=edition_fields["number"]).exists():
-            reader.problem("edition.number", f"edition {edition_fields['number']} already exists")
+        if "number" in header and Edition.objects.filter(number=header["number"]).exists():
+            reader.problem("edition.number", f"edition {header['number']} already exists")
         text = EditionText(
             key=EDITION_TEXT_KEY,
-            review_status=reader.review_status(edition_fields, "edition"),
-            **{
-                name: value
-                for name, value in edition_fields.items()
-                if name not in _EDITION_FIELDS | _STRUCTURE and name != "content_date"
-            },
+            review_status=header.get("review_status", ReviewStatus.SUBMITTED),
+            **{name: value for name, value in header.items() if name not in _EDITION_FIELDS | _STRUCTURE},
         )
-        if "content_date" in edition_fields:
-            try:
-                text.content_date = date.fromisoformat(edition_fields["content_date"])
-            except ValueError:
-                reader.problem("edition.content_date", "expected a date as YYYY-MM-DD")
+        # Model validation also reads the content date from its text (the schema checked it is a date).
         reader.model_fields(text, "edition", exclude={"edition", "editionitem_ptr"})
         items.append(
             ItemDraft(
-                instance=text,
-                path="edition",
-                comments=reader.comments(edition_fields.get("review_comments", []), "edition"),
+                instance=text, path="edition", comments=reader.comments(header.get("review_comments", []), "edition")
             )
         )
 
-    def read_item(record: Any, spec: str, model, where_prefix: str, order: int) -> ItemDraft | None:
-        key = record.get("key") if isinstance(record, dict) else None
-        where = f"{where_prefix}[{key}]" if isinstance(key, str) else f"{where_prefix}[#{order}]"
-        values = reader.fields(record, spec, where)
-        if values is None:
-            return None
-        instance = model(order=order * ORDER_STEP, review_status=reader.review_status(values, where))
-        for name, value in values.items():
+    def read_item(record: dict[str, Any], model, prefix: str, position: int) -> ItemDraft:
+        where = _record_where(prefix, record, position)
+        instance = model(order=position * ORDER_STEP, review_status=record.get("review_status", ReviewStatus.SUBMITTED))
+        for name, value in record.items():
             if name not in _STRUCTURE:
                 setattr(instance, _RENAMED.get(name, name), value)
-        if spec == "question":
-            _asked_when(reader, instance, values.get("asked_when"), where)
+        if model is Question:
+            _asked_when(instance, record.get("asked_when"))
         instance.vocabulary = reader.vocabulary  # what its treatments name are checked against
         reader.model_fields(instance, where, exclude={"edition", "pathway", "editionitem_ptr"})
         draft = ItemDraft(
             instance=instance,
             path=where,
-            conditions=reader.conditions(values.get("conditions", []), where),
-            citations=reader.citations(values, where),
-            comments=reader.comments(values.get("review_comments", []), where),
+            conditions=reader.conditions(record.get("conditions", []), where),
+            citations=_citations(record),
+            comments=reader.comments(record.get("review_comments", []), where),
         )
         items.append(draft)
         return draft
 
     questions = [
-        draft
-        for index, record in enumerate(top.get("questions", []))
-        if (draft := read_item(record, "question", Question, "questions", index + 1)) is not None
+        read_item(record, Question, "questions", index + 1) for index, record in _kept(top.get("questions", []))
     ]
     reader.vocabulary, problems = read_vocabulary([draft.instance for draft in questions])
     for problem in problems:
         reader.problem("questions", problem)
-    for index, record in enumerate(top.get("references", [])):
-        read_item(record, "reference", Reference, "references", index + 1)
-    for index, record in enumerate(top.get("pathways", [])):
-        pathway = read_item(record, "pathway", Pathway, "pathways", index + 1)
-        if pathway is None:
-            continue
-        recommendations = record.get("recommendations", [])
-        for sub_index, sub_record in enumerate(recommendations if isinstance(recommendations, list) else []):
-            recommendation = read_item(
-                sub_record, "recommendation", Recommendation, f"{pathway.path}.recommendations", sub_index + 1
-            )
-            if recommendation is not None:
-                recommendation.pathway_key = pathway.instance.key
-    for index, record in enumerate(top.get("pitfalls", [])):
-        read_item(record, "pitfall", Pitfall, "pitfalls", index + 1)
+    for index, record in _kept(top.get("references", [])):
+        read_item(record, Reference, "references", index + 1)
+    for index, record in _kept(top.get("pathways", [])):
+        pathway = read_item(record, Pathway, "pathways", index + 1)
+        for sub_index, sub_record in _kept(record.get("recommendations", [])):
+            recommendation = read_item(sub_record, Recommendation, f"{pathway.path}.recommendations", sub_index + 1)
+            recommendation.pathway_key = pathway.instance.key
+    for index, record in _kept(top.get("pitfalls", [])):
+        read_item(record, Pitfall, "pitfalls", index + 1)
 
     _check_cross_references(reader, items)
     scenarios = _read_scenarios(reader, top.get("scenarios", []), items)
@@ -415,30 +367,21 @@ def read_edition(document: Any) -> EditionDraft:
     return EditionDraft(edition=edition, items=items, scenarios=scenarios)
 
 
-def _asked_when(reader: _Reader, question: Question, value: Any, where: str) -> None:
+def _asked_when(question: Question, value: dict[str, Any] | None) -> None:
     """A question's "asked when" ({"question": key, "values": [codes]}) onto its two fields."""
-    if value is None:
-        return
-    keys = set(value) if isinstance(value, dict) else set()
-    if keys != {"question", "values"} or not (isinstance(value["question"], str) and isinstance(value["values"], list)):
-        reader.problem(f"{where}.asked_when", 'expected {"question": a question key, "values": [option codes]}')
-        return
-    question.asked_when_question, question.asked_when_values = value["question"], value["values"]
+    if value is not None:
+        question.asked_when_question = value.get("question", "")
+        question.asked_when_values = value.get("values", [])
 
 
 def _read_scenarios(reader: _Reader, records: list[Any], items: list[ItemDraft]) -> list[Scenario]:
     known = {item.instance.key for item in items if not isinstance(item.instance, Reference)}
     scenarios, seen = [], set()
-    for index, record in enumerate(records):
-        key = record.get("key") if isinstance(record, dict) else None
-        where = f"scenarios[{key}]" if isinstance(key, str) else f"scenarios[#{index + 1}]"
-        values = reader.fields(record, "scenario", where)
-        if values is None:
-            continue
-        scenario = Scenario(order=(index + 1) * ORDER_STEP, review_status=ReviewStatus.SUBMITTED, **values)
+    for index, record in _kept(records):
+        where = _record_where("scenarios", record, index + 1)
+        scenario = Scenario(order=(index + 1) * ORDER_STEP, review_status=ReviewStatus.SUBMITTED, **record)
         # Checked against the file's items; one that must not show may be absent: then it cannot show.
-        must_not_show = values.get("must_not_show")
-        scenario.known_keys = known | (set(must_not_show) if isinstance(must_not_show, list) else set())
+        scenario.known_keys = known | set(record.get("must_not_show", []))
         scenario.vocabulary = reader.vocabulary
         reader.model_fields(scenario, where, exclude={"changed_by"})
         if scenario.key in seen:
@@ -520,18 +463,18 @@ def _file_status(item) -> str:
     return ReviewStatus.DRAFT if item.review_status == ReviewStatus.DRAFT else ReviewStatus.SUBMITTED
 
 
-def _item_record(item, spec_name: str) -> dict[str, Any]:
-    """One item with the fields its spec names, in the spec's order, and the rows under it."""
-    spec = SPECS[spec_name]
+def _item_record(item, kind: type[ItemRecord]) -> dict[str, Any]:
+    """One item with the fields of its kind of record, in the record's order, and the rows under it."""
+    fields = kind.model_fields
     record: dict[str, Any] = {}
-    for name in spec:
+    for name in fields:
         if name not in _STRUCTURE:
             record[name] = getattr(item, _RENAMED.get(name, name))
     record["review_status"] = _file_status(item)
-    if "conditions" in spec:
+    if "conditions" in fields:
         record["conditions"] = [_condition_record(condition) for condition in item.conditions.all()]
     for name, part in (("citations", CitationPart.STATEMENT), ("caution_citations", CitationPart.CAUTION)):
-        if name in spec:
+        if name in fields:
             record[name] = [citation.reference.key for citation in item.citations.all() if citation.part == part]
     record["review_comments"] = [_comment_record(comment) for comment in item.review_comments.all()]
     return record
@@ -564,21 +507,23 @@ def _questions(edition: Edition) -> list[dict[str, Any]]:
 
 
 def _references(edition: Edition) -> list[dict[str, Any]]:
-    return [_item_record(reference, "reference") for reference in _items(Reference, edition)]
+    return [_item_record(reference, ReferenceRecord) for reference in _items(Reference, edition)]
 
 
 def _pathways(edition: Edition) -> list[dict[str, Any]]:
     recommendations: dict[int, list[dict[str, Any]]] = {}
     for recommendation in _items(Recommendation, edition):
-        recommendations.setdefault(recommendation.pathway_id, []).append(_item_record(recommendation, "recommendation"))
+        recommendations.setdefault(recommendation.pathway_id, []).append(
+            _item_record(recommendation, RecommendationRecord)
+        )
     return [
-        {**_item_record(pathway, "pathway"), "recommendations": recommendations.get(pathway.pk, [])}
+        {**_item_record(pathway, PathwayRecord), "recommendations": recommendations.get(pathway.pk, [])}
         for pathway in _items(Pathway, edition)
     ]
 
 
 def _pitfalls(edition: Edition) -> list[dict[str, Any]]:
-    return [_item_record(pitfall, "pitfall") for pitfall in _items(Pitfall, edition)]
+    return [_item_record(pitfall, PitfallRecord) for pitfall in _items(Pitfall, edition)]
 
 
 def _scenarios(edition: Edition) -> list[dict[str, Any]]:
@@ -586,7 +531,7 @@ def _scenarios(edition: Edition) -> list[dict[str, Any]]:
     item is in it (of an older edition, a scenario written for later content is left out)."""
     keys = set(edition.items.exclude(reference__isnull=False).values_list("key", flat=True))
     return [
-        {name: getattr(scenario, name) for name in SPECS["scenario"]}
+        {name: getattr(scenario, name) for name in ScenarioRecord.model_fields}
         for scenario in Scenario.objects.order_by("order", "key")
         if set(scenario.must_show) <= keys
     ]
