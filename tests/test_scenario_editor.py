@@ -159,7 +159,7 @@ class TestPickingWhatThePlanMustShow:
         page = _page(author_client.post(_change(scenario), data))
         assert "Both must and must not show" in page
 
-    def test_an_item_leaving_the_edition_stays_offered_marked_until_it_is_removed(self, author_client, first_edition):
+    def test_an_item_leaving_the_edition_stays_listed_marked_until_it_is_taken_out(self, author_client, first_edition):
         draft = edition_clone(source=first_edition)
         services.item_remove(
             item=draft.items.get(key="vcf-mobilise").as_concrete(), user=person("board-author", "Author")
@@ -167,7 +167,7 @@ class TestPickingWhatThePlanMustShow:
         scenario = Scenario.objects.get(key="vcf-12-weeks-no-change")
         page = _page(author_client.get(_change(scenario)))
         select = re.search(r'<select name="must_show".*?</select>', page, re.S).group(0)
-        group = re.search(r'<optgroup label="Leaving the edition[^"]*">(.*?)</optgroup>', select, re.S)
+        group = re.search(r'<optgroup label="No longer offered[^"]*">(.*?)</optgroup>', select, re.S)
         assert group and "vcf-mobilise" in group.group(1) and "marked for removal" in group.group(1)
         data = _form(author_client, _change(scenario))
         data["must_show"] = [key for key in data["must_show"] if key != "vcf-mobilise"]

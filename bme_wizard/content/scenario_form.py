@@ -61,7 +61,7 @@ class ScenarioFields:
         stale = tuple((key, self.words.item_label(key)) for key in chosen if key not in known)
         groups = list(self.words.item_groups)
         if stale:
-            groups.append(("Leaving the edition (remove them from this scenario)", stale))
+            groups.append(("No longer offered (take them out of this scenario)", stale))
         return groups
 
     def clean(self):
