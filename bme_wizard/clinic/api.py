@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from bme_wizard.ratelimits import rate_limit
+from bme_wizard.safe_json import HtmlSafeJSONEncoder
 
 from .openapi import openapi_document
 from .plan_json import plan_to_dict
@@ -29,14 +29,6 @@ _DETAILS = {
     415: "Unsupported media type.",
     503: "No guideline edition is available.",
 }
-
-
-class HtmlSafeJSONEncoder(DjangoJSONEncoder):
-    """JSON with <, > and & written as \\u escapes: the same data for every JSON reader, and no
-    markup in the bytes, should a client or proxy ever show a response (or an echoed bad value) as HTML."""
-
-    def encode(self, o) -> str:
-        return super().encode(o).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def json_response(data, status: int = 200, **kwargs) -> JsonResponse:
