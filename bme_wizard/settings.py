@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "bme_wizard.content",
     "bme_wizard.clinic",
+    "bme_wizard.interop",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,6 @@ admin_login = rate_limit(group="admin-login", rate_setting="RATELIMIT_LOGIN")(ad
 urlpatterns = [
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
+    path("fhir/", include("bme_wizard.interop.urls")),
     path("", include("bme_wizard.clinic.urls")),
 ]

@@ -14,7 +14,7 @@ from django.urls.resolvers import RegexPattern
 
 pytestmark = pytest.mark.django_db
 
-# Clinicians need no account; integrators use the API; editors sign in and out.
+# Clinicians need no account; integrators use the API and the FHIR server; editors sign in and out.
 PUBLIC = {
     "",
     "livez",
@@ -28,6 +28,11 @@ PUBLIC = {
     "a/<str:token>/changes/",
     "api/v1/plan",
     "api/v1/openapi.json",
+    "fhir/metadata",
+    "fhir/Questionnaire/bme-pathway",
+    "fhir/Questionnaire/bme-pathway/_history/<int:version>",
+    "fhir/CodeSystem/bme-vocabulary",
+    "fhir/CodeSystem/bme-vocabulary/_history/<int:version>",
     "admin/login/",
     "admin/logout/",
 }

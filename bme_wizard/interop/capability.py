@@ -1,0 +1,60 @@
+"""The CapabilityStatement at ``/fhir/metadata``: exactly what this FHIR server serves.
+
+Read and vread of the Questionnaire and of the CodeSystem, in JSON, and nothing else: no search, no
+write, no operation.
+
+Pure Python: nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fhir import CODE_SYSTEM, FHIR_VERSION, QUESTIONNAIRE
+from .questionnaire import SDC_QUESTIONNAIRE
+
+# When this statement last changed (its date, which FHIR requires): change it with what it states.
+STATEMENT_DATE = "2026-12-03"
+
+
+def _read_and_vread(resource_type: str, resource_id: str, what: str) -> dict[str, Any]:
+    return {
+        "type": resource_type,
+        "documentation": f"{resource_type}/{resource_id}: {what} of the current edition; "
+        f"{resource_type}/{resource_id}/_history/<edition number>: that of any published or superseded edition.",
+        "interaction": [{"code": "read"}, {"code": "vread"}],
+        "versioning": "versioned",
+        "readHistory": True,
+    }
+
+
+def capability_statement(base: str) -> dict[str, Any]:
+    """``base``: the FHIR base URL."""
+    return {
+        "resourceType": "CapabilityStatement",
+        "url": f"{base}/metadata",
+        "name": "BmePathwayFhirServer",
+        "title": "Bone marrow edema pathway: FHIR server",
+        "status": "active",
+        "date": STATEMENT_DATE,
+        "description": "The guideline's questions as an SDC Questionnaire and the CodeSystem of their answers, "
+        "read-only, without authentication.",
+        "kind": "instance",
+        "implementation": {"description": "Bone marrow edema pathway wizard", "url": base},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Read-only.",
+                "security": {"cors": False, "description": "No authentication: the resources are guideline content."},
+                "resource": [
+                    {
+                        **_read_and_vread("Questionnaire", QUESTIONNAIRE, "the questions"),
+                        "supportedProfile": [SDC_QUESTIONNAIRE],
+                    },
+                    _read_and_vread("CodeSystem", CODE_SYSTEM, "the questions and answers"),
+                ],
+            }
+        ],
+    }

@@ -1,0 +1,39 @@
+"""Reads for the FHIR server: which edition a request is for, and where the server is."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from bme_wizard.content.selectors import edition_for_clinicians
+from bme_wizard.content.snapshot import edition_snapshot
+
+from .fhir import FhirError, IssueType, ServedEdition
+
+# Edition numbers are database integers: a larger one names no edition (and must not reach the query).
+_LARGEST_NUMBER = 2**31 - 1
+
+
+def fhir_base(request: HttpRequest) -> str:
+    """The FHIR base URL as this request reached the server (``http://host/fhir``): the root of every
+    canonical URL. Built like the permalinks, from the request's host, which ALLOWED_HOSTS vets."""
+    return request.build_absolute_uri(reverse("interop:metadata")).removesuffix("/metadata")
+
+
+def served_edition(*, base: str, number: int | None = None) -> ServedEdition | None:
+    """The current edition, or a published or superseded one by number (never a draft), as served at
+    ``base``; None when there is no such edition."""
+    if number is not None and not 1 <= number <= _LARGEST_NUMBER:
+        return None
+    edition = edition_for_clinicians(number=number)
+    if edition is None:
+        return None
+    return ServedEdition(edition_snapshot(edition), edition.published_at, base)
+
+
+def no_edition(number: int | None, what: str, *expression: str) -> FhirError:
+    """The 404 for a resource of an edition that is not published (``what``: the resource, by type and id)."""
+    if number is None:
+        return FhirError.one(404, IssueType.NOT_FOUND, "No guideline edition has been published yet.", *expression)
+    diagnostics = f"{what} has no version {number}: no edition {number} has been published."
+    return FhirError.one(404, IssueType.NOT_FOUND, diagnostics, *expression)
