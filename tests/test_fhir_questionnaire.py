@@ -199,6 +199,8 @@ class TestTheServer:
         listed = {r["type"]: [i["code"] for i in r["interaction"]] for r in rest["resource"]}
         assert listed == {"Questionnaire": ["read", "vread"], "CodeSystem": ["read", "vread"]}
         assert "operation" not in rest and all("searchParam" not in r for r in rest["resource"])
+        # The QuestionnaireResponse input is the JSON API's, not a FHIR interaction: described, not listed.
+        assert "http://testserver/api/v1/plan" in rest["documentation"]
         # Every route under /fhir/ but the catch-all 404 is one of the listed interactions.
         [fhir] = [entry for entry in get_resolver().url_patterns if str(entry.pattern) == "fhir/"]
         routes = {str(entry.pattern) for entry in fhir.url_patterns if isinstance(entry, URLPattern)}
@@ -223,7 +225,7 @@ class TestTheServer:
     def test_the_resources_are_built_without_django(self):
         code = (
             "import sys, bme_wizard.interop.questionnaire, bme_wizard.interop.codesystem, "
-            "bme_wizard.interop.capability;"
+            "bme_wizard.interop.capability, bme_wizard.interop.questionnaire_response;"
             "leaked = [m for m in sys.modules if m == 'django' or m.startswith('django.')];"
             "sys.exit(f'django imported: {leaked[:3]}' if leaked else 0)"
         )

@@ -4,6 +4,9 @@ Bad input never reaches the engine: the body is checked for size, content type a
 JSON shape here, and the answers with the same rules as the wizard
 (``pathway.answers.clean_answers``). Every refusal is a 4xx JSON body of the form
 ``{"detail": "...", "errors": {"field": ["problem", ...]}}``.
+
+The plan endpoint also reads a FHIR QuestionnaireResponse (``application/fhir+json``), mapped to the
+same request by ``interop``: the same checks, the same plan; its refusals are OperationOutcomes.
 """
 
 from __future__ import annotations
@@ -14,12 +17,19 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from bme_wizard.interop.fhir import FHIR_JSON, FhirError, operation_outcome
+from bme_wizard.interop.questionnaire_response import plan_request_issues
+from bme_wizard.interop.selectors import fhir_base, questionnaire_response_answers
+from bme_wizard.interop.views import fhir_response
 from bme_wizard.ratelimits import rate_limit
 from bme_wizard.safe_json import HtmlSafeJSONEncoder
 
 from .openapi import openapi_document
 from .plan_json import plan_to_dict
 from .selectors import MAX_BODY_BYTES, PlanRequestError, openapi_edition, plan_request, vocabulary_for
+
+JSON = "application/json"
+FHIR_R4 = {"4.0", "4.0.1"}
 
 _DETAILS = {
     400: "The request is not valid.",
@@ -41,8 +51,11 @@ def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
 
 def _read_json(request: HttpRequest):
     """The parsed body, or raise PlanRequestError for anything that is not a small UTF-8 JSON document."""
-    if (request.content_type or "") != "application/json":
-        raise PlanRequestError({"body": ["Send JSON with Content-Type: application/json."]}, status=415)
+    if (request.content_type or "") not in (JSON, FHIR_JSON):
+        message = f"Send JSON with Content-Type: {JSON} (or a FHIR QuestionnaireResponse as {FHIR_JSON})."
+        raise PlanRequestError({"body": [message]}, status=415)
+    if request.content_type == FHIR_JSON and request.content_params.get("fhirversion", "4.0") not in FHIR_R4:
+        raise PlanRequestError({"body": ["Send FHIR R4 (fhirVersion=4.0)."]}, status=415)
     # The declared charset as sent (request.encoding silently drops unknown ones).
     if request.content_params.get("charset", "utf-8").lower().replace("_", "-") not in {"utf-8", "utf8"}:
         raise PlanRequestError({"body": ["Send JSON encoded as UTF-8."]}, status=415)
@@ -69,8 +82,8 @@ def _read_json(request: HttpRequest):
         raise PlanRequestError({"body": [f"Unreadable JSON: {error}."]}) from None
 
 
-# The API changes no state and needs no session: a cross-site form cannot send
-# application/json without a CORS preflight, which this site never grants. So no CSRF token.
+# The API changes no state and needs no session: a cross-site form cannot send application/json
+# (or application/fhir+json) without a CORS preflight, which this site never grants. So no CSRF token.
 @csrf_exempt
 @never_cache
 @rate_limit(group="api-plan", rate_setting="RATELIMIT_API", as_json=True)
@@ -79,10 +92,26 @@ def plan(request: HttpRequest) -> JsonResponse:
         response = error_response(405, {"method": ["Use POST."]})
         response["Allow"] = "POST"
         return response
+    if request.content_type == FHIR_JSON:
+        return _plan_for_questionnaire_response(request)
     try:
         result = plan_request(_read_json(request))
     except PlanRequestError as error:
         return error_response(error.status, error.errors)
+    return json_response(plan_to_dict(result))
+
+
+def _plan_for_questionnaire_response(request: HttpRequest) -> JsonResponse:
+    """The same plan for a FHIR QuestionnaireResponse: its answers go through the same request; a refusal
+    is an OperationOutcome naming the item by linkId."""
+    read = None
+    try:
+        read = questionnaire_response_answers(_read_json(request), base=fhir_base(request))
+        result = plan_request({"answers": read.answers, "edition": read.served.snapshot.number})
+    except FhirError as error:
+        return fhir_response(error.outcome(), status=error.status)
+    except PlanRequestError as error:
+        return fhir_response(operation_outcome(plan_request_issues(error.errors, error.status, read)), error.status)
     return json_response(plan_to_dict(result))
 
 

@@ -1,7 +1,9 @@
 """The CapabilityStatement at ``/fhir/metadata``: exactly what this FHIR server serves.
 
 Read and vread of the Questionnaire and of the CodeSystem, in JSON, and nothing else: no search, no
-write, no operation.
+write, no operation. ``POST /api/v1/plan`` also reads a QuestionnaireResponse, but it is the product's
+JSON API, not a FHIR interaction (it answers with the product's JSON plan), so the statement says so
+in the server's documentation rather than listing it as a resource it supports.
 
 Pure Python: nothing here imports Django.
 """
@@ -28,8 +30,9 @@ def _read_and_vread(resource_type: str, resource_id: str, what: str) -> dict[str
     }
 
 
-def capability_statement(base: str) -> dict[str, Any]:
-    """``base``: the FHIR base URL."""
+def capability_statement(base: str, *, plan_url: str) -> dict[str, Any]:
+    """``base``: the FHIR base URL; ``plan_url``: the JSON API's plan endpoint."""
+    questionnaire = f"{base}/Questionnaire/{QUESTIONNAIRE}"
     return {
         "resourceType": "CapabilityStatement",
         "url": f"{base}/metadata",
@@ -46,7 +49,11 @@ def capability_statement(base: str) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read-only.",
+                "documentation": f"Read-only. Not a FHIR interaction, and so not listed here: `POST {plan_url}` "
+                f"(the product's JSON API) also accepts a QuestionnaireResponse to `{questionnaire}` "
+                "(`Content-Type: application/fhir+json`; `questionnaire` = that URL, with `|<edition number>` "
+                "for an earlier edition) and answers with the product's JSON plan, or with an OperationOutcome "
+                "when the response cannot be read.",
                 "security": {"cors": False, "description": "No authentication: the resources are guideline content."},
                 "resource": [
                     {

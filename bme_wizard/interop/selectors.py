@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import reverse
 
 from bme_wizard.content.selectors import edition_for_clinicians
 from bme_wizard.content.snapshot import edition_snapshot
 
-from .fhir import FhirError, IssueType, ServedEdition
+from .fhir import QUESTIONNAIRE, FhirError, IssueType, ServedEdition
+from .questionnaire_response import ReadResponse, read_answers, response_version
 
 # Edition numbers are database integers: a larger one names no edition (and must not reach the query).
 _LARGEST_NUMBER = 2**31 - 1
@@ -37,3 +40,13 @@ def no_edition(number: int | None, what: str, *expression: str) -> FhirError:
         return FhirError.one(404, IssueType.NOT_FOUND, "No guideline edition has been published yet.", *expression)
     diagnostics = f"{what} has no version {number}: no edition {number} has been published."
     return FhirError.one(404, IssueType.NOT_FOUND, diagnostics, *expression)
+
+
+def questionnaire_response_answers(document: Any, *, base: str) -> ReadResponse:
+    """The answers of a QuestionnaireResponse, read against the edition its ``questionnaire`` names.
+    Raises FhirError for anything that is not a readable response to a published edition."""
+    number = response_version(document, base=base)
+    served = served_edition(base=base, number=number)
+    if served is None:
+        raise no_edition(number, f"Questionnaire/{QUESTIONNAIRE}", "QuestionnaireResponse.questionnaire")
+    return read_answers(document, served)

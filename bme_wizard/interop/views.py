@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from bme_wizard.safe_json import HtmlSafeJSONEncoder
@@ -66,7 +67,8 @@ def code_system(request: HttpRequest, version: int | None = None) -> JsonRespons
 
 @_read_only
 def metadata(request: HttpRequest) -> JsonResponse:
-    return fhir_response(capability_statement(fhir_base(request)))
+    plan_url = request.build_absolute_uri(reverse("clinic:api-plan"))
+    return fhir_response(capability_statement(fhir_base(request), plan_url=plan_url))
 
 
 @csrf_exempt  # as _read_only: it changes nothing, whatever the method

@@ -29,6 +29,8 @@ from .vocabulary import QUESTIONS, Kind, Question, Vocabulary
 
 # Multi answers where this value means "none of the others".
 EXCLUSIVE_VALUE = "none"
+# What an asked, required question left unanswered is told (FHIR input reports it as "required").
+REQUIRED_MESSAGE = "This question is required."
 
 Answers = dict[str, Any]
 
@@ -208,7 +210,7 @@ def clean_answers(
                 if question.kind is Kind.MULTI:
                     cleaned[question.key] = []
                 continue
-            errors[question.key] = ["This question is required."]
+            errors[question.key] = [REQUIRED_MESSAGE]
             continue
         try:
             cleaned[question.key] = _clean_one(question, value)

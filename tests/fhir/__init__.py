@@ -1,4 +1,9 @@
-"""Helpers for the FHIR tests."""
+"""Helpers for the FHIR tests: a QuestionnaireResponse as an EHR would write it from the served
+Questionnaire."""
+
+import json
+
+FHIR_JSON = "application/fhir+json"
 
 
 def question_items(questionnaire):
@@ -9,3 +14,44 @@ def question_items(questionnaire):
         for item in group["item"]
         if item["type"] != "display"
     }
+
+
+def answers_for(questionnaire, answers):
+    """The answers the Questionnaire can carry (those to its items)."""
+    items = question_items(questionnaire)
+    return {key: value for key, value in answers.items() if key in items}
+
+
+def questionnaire_response(questionnaire, answers, *, nested=True, version=True):
+    """A QuestionnaireResponse to ``questionnaire`` giving ``answers`` (the JSON API's answers dict), as a
+    form filler writes it: each answer the matching option's coding (or the whole number), items in the
+    Questionnaire's order, nested in the step groups or (``nested=False``) flat. Answers to questions the
+    Questionnaire does not have are left out (see ``answers_for``)."""
+    groups = []
+    for group in questionnaire["item"]:
+        items = []
+        for item in group["item"]:
+            value = answers.get(item["linkId"])
+            if value is None or value == []:
+                continue
+            if item["type"] == "integer":
+                given = [{"valueInteger": value}]
+            else:
+                options = {option["valueCoding"]["code"]: option["valueCoding"] for option in item["answerOption"]}
+                values = value if isinstance(value, list) else [value]
+                given = [{"valueCoding": options[f"{item['linkId']}.{one}"]} for one in values]
+            items.append({"linkId": item["linkId"], "text": item["text"], "answer": given})
+        if items:
+            groups.append({"linkId": group["linkId"], "text": group["text"], "item": items})
+    canonical = questionnaire["url"] + (f"|{questionnaire['version']}" if version else "")
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": canonical,
+        "status": "completed",
+        "item": groups if nested else [item for group in groups for item in group["item"]],
+    }
+
+
+def post_response(client, response, **extra):
+    body = response if isinstance(response, str | bytes) else json.dumps(response)
+    return client.post("/api/v1/plan", data=body, content_type=FHIR_JSON, **extra)
