@@ -135,7 +135,9 @@ def contradiction(response):
     item(response, "dce_pattern")["answer"] = [{"valueCoding": {"code": "dce_pattern.rim"}}]
 
 
-# (change to a valid response, status, [(issue code, FHIRPath of the item)], words in the first diagnostics)
+# An MRI with edema at the hip, no DCE sequence: every step has something to get wrong.
+VALID_FOR_BAD_RESPONSES = answers(site="hip", sequences=["stir", "t1"], dce_pattern="not_done")
+# (change to a valid response, [(issue code, FHIRPath of the item)], words in the first diagnostics)
 BAD_RESPONSES = {
     "unknown linkId": (unknown_link_id, [("invalid", at("context", "pain"))], "'pain' is not an item"),
     "a question the Questionnaire does not ask": (
@@ -180,11 +182,7 @@ BAD_RESPONSES = {
 @pytest.mark.parametrize("case", BAD_RESPONSES)
 def test_a_bad_item_is_refused_with_an_operation_outcome_naming_its_link_id(client, questionnaire, case):
     change, expected, words = BAD_RESPONSES[case]
-    # An MRI with edema at the hip, no DCE sequence: every step has something to get wrong.
-    response = questionnaire_response(
-        questionnaire,
-        answers_for(questionnaire, answers(site="hip", sequences=["stir", "t1"], dce_pattern="not_done")),
-    )
+    response = questionnaire_response(questionnaire, answers_for(questionnaire, VALID_FOR_BAD_RESPONSES))
     assert post_response(client, response).status_code == 200
     change(response)
     refused = post_response(client, response)
