@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EDITION_FILE ?= fixtures/edition-1.json
 CHROMIUM ?= /usr/bin/chromium
+NPM ?= npm
 
 # Local development runs in debug mode on the embedded SQLite database unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-true}
@@ -53,7 +54,15 @@ chromium:
 	  fi; \
 	fi
 
-test: $(VENV)/.installed chromium
+# The FHIR tests check the server against independent FHIR software from npm (package.json), installed
+# exactly as locked (package-lock.json); reinstalled when either file changes.
+node_modules/.installed: package.json package-lock.json
+	@command -v node >/dev/null 2>&1 && command -v $(NPM) >/dev/null 2>&1 || { \
+	  echo "error: the FHIR tests need Node.js 18 or newer and npm: run 'sudo apt-get install nodejs npm'." >&2; exit 1; }
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(VENV)/.installed chromium node_modules/.installed
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not a test: gunicorn with production settings under locust; prints the figures (see docs/benchmarks.md).
@@ -81,4 +90,4 @@ lint: $(VENV)/.installed
 	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var staticfiles node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -1,8 +1,15 @@
 """Helpers for the FHIR tests: a QuestionnaireResponse as an EHR would write it from the served
-Questionnaire."""
+Questionnaire, and the independent validator (npm ``fhir``, run by ``validate.js``)."""
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VALIDATOR = Path(__file__).with_name("validate.js")
 FHIR_JSON = "application/fhir+json"
 
 
@@ -55,3 +62,20 @@ def questionnaire_response(questionnaire, answers, *, nested=True, version=True)
 def post_response(client, response, **extra):
     body = response if isinstance(response, str | bytes) else json.dumps(response)
     return client.post("/api/v1/plan", data=body, content_type=FHIR_JSON, **extra)
+
+
+def validate(resources):
+    """The validator's verdict on each resource: a list of {resourceType, id, errors, notes}.
+
+    Node and the npm packages are part of the test set-up (``make test`` runs ``npm ci``): without them
+    this fails, as the browser tests do without Chromium, rather than skip and hide a failure."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js is not installed: the FHIR validation needs it (apt-get install nodejs npm).")
+    if not (ROOT / "node_modules" / "fhir").is_dir():
+        pytest.fail("The npm package 'fhir' is not installed: run 'make node_modules/.installed' (npm ci).")
+    result = subprocess.run(
+        [node, str(VALIDATOR)], input=json.dumps(resources), capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
