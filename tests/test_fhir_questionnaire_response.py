@@ -259,3 +259,10 @@ def test_markup_echoed_from_a_response_is_escaped(client, questionnaire):
     assert refused.status_code == 400
     assert b"<script>" not in refused.content
     assert "<script>" in refused.json()["issue"][0]["diagnostics"]
+
+
+def test_before_any_edition_is_published_the_service_is_unavailable_as_for_json(client, db):
+    response = {"resourceType": "QuestionnaireResponse", "questionnaire": "http://testserver" + QUESTIONNAIRE}
+    refused = post_response(client, response)
+    assert (refused.status_code, post_json(client, answers()).status_code) == (503, 503)
+    assert refused.json()["issue"][0]["code"] == "transient"

@@ -47,6 +47,8 @@ def questionnaire_response_answers(document: Any, *, base: str) -> ReadResponse:
     Raises FhirError for anything that is not a readable response to a published edition."""
     number = response_version(document, base=base)
     served = served_edition(base=base, number=number)
+    if served is None and number is None:  # as the JSON API answers then: the service is not ready
+        raise FhirError.one(503, IssueType.TRANSIENT, "No guideline edition has been published yet.")
     if served is None:
         raise no_edition(number, f"Questionnaire/{QUESTIONNAIRE}", "QuestionnaireResponse.questionnaire")
     return read_answers(document, served)
