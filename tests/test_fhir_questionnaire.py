@@ -215,6 +215,25 @@ class TestTheServer:
         for url in (QUESTIONNAIRE, f"{QUESTIONNAIRE}/_history/1", CODE_SYSTEM, f"{CODE_SYSTEM}/_history/1"):
             assert get(client, url)["version"] == "1"
 
+    def test_the_openapi_document_describes_the_fhir_endpoints_and_input(self, client, first_edition):
+        document = client.get("/api/v1/openapi.json").json()
+        fhir_paths = {path for path in document["paths"] if path.startswith("/fhir/")}
+        assert fhir_paths == {
+            "/fhir/metadata",
+            "/fhir/Questionnaire/bme-pathway",
+            "/fhir/Questionnaire/bme-pathway/_history/{version}",
+            "/fhir/CodeSystem/bme-vocabulary",
+            "/fhir/CodeSystem/bme-vocabulary/_history/{version}",
+        }
+        for path in fhir_paths:
+            assert list(document["paths"][path]) == ["get"]
+            assert client.get(path.replace("{version}", "1")).status_code == 200
+        plan = document["paths"]["/api/v1/plan"]["post"]
+        assert list(plan["requestBody"]["content"]) == ["application/json", "application/fhir+json"]
+        assert plan["responses"]["400"]["content"]["application/fhir+json"]["schema"] == {
+            "$ref": "#/components/schemas/OperationOutcome"
+        }
+
     def test_anything_else_is_refused_in_fhir(self, client, first_edition):
         assert get(client, "/fhir/Patient/1", status=404)["issue"][0]["code"] == "not-found"
         assert get(client, "/fhir/Questionnaire/other", status=404)["issue"][0]["code"] == "not-found"

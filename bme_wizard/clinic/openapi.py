@@ -3,7 +3,8 @@
 The answers schema is generated from the edition's vocabulary (the current edition's at
 ``/api/openapi.json``, a published one's with ``?edition=N``), so it cannot drift from what
 the API accepts for that edition: the same keys, values, ranges, and which questions are
-required when (``if``/``then`` on the questions they depend on).
+required when (``if``/``then`` on the questions they depend on). The FHIR server's endpoints and the
+QuestionnaireResponse input are described by ``interop.openapi``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 from bme_wizard.content.models import Certainty, EditionStatus, ReferenceKind, ReviewStatus, Section, Strength
+from bme_wizard.interop.fhir import FHIR_JSON
+from bme_wizard.interop.openapi import fhir_paths, fhir_schemas
 from bme_wizard.pathway.answers import CONSISTENCY_RULES, ConsistencyRule, Relation
 from bme_wizard.pathway.conditions import Operator
 from bme_wizard.pathway.vocabulary import Kind, Question, Vocabulary
@@ -293,21 +296,26 @@ def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) 
     """The document for an edition's questions (``edition_number``: a named edition's, else the current's).
 
     Cached per vocabulary, which hashes by identity: a new snapshot of the edition makes a new document."""
+    # A refusal is the Error object for a JSON request, an OperationOutcome for a QuestionnaireResponse.
     error_responses = {
         str(status): {
             "description": description,
-            "content": {"application/json": {"schema": {"$ref": REF + "Error"}}},
+            "content": {
+                "application/json": {"schema": {"$ref": REF + "Error"}},
+                **({FHIR_JSON: {"schema": {"$ref": REF + "OperationOutcome"}}} if status != 405 else {}),
+            },
         }
         for status, description in [
             (
                 400,
                 "Malformed JSON, a body that is not an object, or answers that do not fit the vocabulary or "
-                "contradict each other.",
+                "contradict each other; for a QuestionnaireResponse, also an item that cannot be read (each "
+                "issue names the item by its linkId).",
             ),
-            (404, "No published edition with that number."),
+            (404, "No published edition with that number (for a QuestionnaireResponse: its questionnaire's |version)."),
             (405, "Only POST is allowed."),
             (413, f"The body is over {MAX_BODY_BYTES} bytes."),
-            (415, "The body is not sent as application/json."),
+            (415, f"The body is sent neither as application/json nor as {FHIR_JSON} (FHIR R4)."),
             (503, "No guideline edition has been published yet."),
         ]
     }
@@ -325,7 +333,9 @@ def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) 
             "Content may be pending review by the medical advisory board: see pending_review and each item's "
             "review_status. The answers schema is the "
             + (f"questions of edition {edition_number}" if edition_number else "current edition's questions")
-            + "; each edition carries its own (GET this document with ?edition=N for a published one's).",
+            + "; each edition carries its own (GET this document with ?edition=N for a published one's). "
+            f"The same plan is given for a FHIR R4 QuestionnaireResponse ({FHIR_JSON}) to the Questionnaire the "
+            "FHIR server serves under /fhir/.",
         },
         "paths": {
             "/api/v1/plan": {
@@ -334,7 +344,10 @@ def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) 
                     "summary": "The pathway plan for one patient's answers",
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {"$ref": REF + "PlanRequest"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": REF + "PlanRequest"}},
+                            FHIR_JSON: {"schema": {"$ref": REF + "QuestionnaireResponse"}},
+                        },
                     },
                     "responses": {
                         "200": {
@@ -345,7 +358,8 @@ def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) 
                         **error_responses,
                     },
                 }
-            }
+            },
+            **fhir_paths(),
         },
         "components": {
             "schemas": {
@@ -368,6 +382,7 @@ def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) 
                 **_plan(vocabulary),
                 "Error": _error(),
                 "RateLimited": _object({"error": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}}),
+                **fhir_schemas(),
             }
         },
     }
