@@ -243,8 +243,8 @@ class TestTheServer:
 
     def test_the_resources_are_built_without_django(self):
         code = (
-            "import sys, bme_wizard.interop.questionnaire, bme_wizard.interop.codesystem, "
-            "bme_wizard.interop.capability, bme_wizard.interop.questionnaire_response;"
+            "import sys, bme_wizard.interop.fhir, bme_wizard.interop.questionnaire, bme_wizard.interop.codesystem, "
+            "bme_wizard.interop.capability, bme_wizard.interop.questionnaire_response, bme_wizard.interop.openapi;"
             "leaked = [m for m in sys.modules if m == 'django' or m.startswith('django.')];"
             "sys.exit(f'django imported: {leaked[:3]}' if leaked else 0)"
         )

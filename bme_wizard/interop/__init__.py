@@ -3,7 +3,8 @@ the CodeSystem of its answers, the CapabilityStatement), and a QuestionnaireResp
 answers the engine takes.
 
 It reads edition snapshots and writes nothing. The resources are built by plain Python over a snapshot
-(``fhir``, ``questionnaire``, ``codesystem``, ``capability``, ``questionnaire_response``: no Django
-import, type-checked); ``selectors`` and ``views`` are the thin Django side. A PlanDefinition would sit
+(``fhir``, ``questionnaire``, ``codesystem``, ``capability``, ``questionnaire_response``, and
+``openapi`` for the API's document: no Django import, type-checked); ``selectors`` and ``views`` are
+the thin Django side. A PlanDefinition would sit
 beside the Questionnaire the same way: a builder over the snapshot, a view, a line in ``capability``.
 """
