@@ -193,7 +193,7 @@ def test_no_payload_in_any_field_becomes_executable_anywhere(client, hostile):
     change_lists, change_pages = admin_urls(edition)
     summaries = [[f"/a/{token}/", f"/a/{token}/patient/"] for token in hostile["tokens"]]
     rounds = rounds_needed(edition, stored)
-    seen_payload_text = False
+    seen_payload_text = seen_in_fhir = False
     for round_number in range(rounds):
         store_round(edition, plan, round_number)
         # Every round: the clinician pages that show every row, and the change lists of models
@@ -224,4 +224,10 @@ def test_no_payload_in_any_field_becomes_executable_anywhere(client, hostile):
             assert response["X-Content-Type-Options"] == "nosniff"
             assert elements(response.content.decode()) == [] and b"<" not in response.content
             assert "alert(" in json.dumps(response.json())  # the text is there, for clients to render
-    assert seen_payload_text  # the pages did show the hostile text, as text
+        # The FHIR server carries the questions' words (labels, help, answers): as text, never markup.
+        for url in ("/fhir/Questionnaire/bme-pathway", "/fhir/CodeSystem/bme-vocabulary"):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            assert b"<" not in response.content, (url, round_number)
+            seen_in_fhir |= "alert(" in json.dumps(response.json())
+    assert seen_payload_text and seen_in_fhir  # the pages and the FHIR resources did show the hostile text, as text
