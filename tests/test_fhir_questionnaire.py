@@ -250,3 +250,16 @@ class TestTheServer:
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr or result.stdout
+
+
+def test_a_read_costs_one_query_once_the_edition_is_cached(client, first_edition, django_assert_num_queries):
+    for url in (QUESTIONNAIRE, CODE_SYSTEM, "/fhir/metadata"):
+        client.get(url)
+    for url, queries in (
+        (QUESTIONNAIRE, 1),
+        (f"{QUESTIONNAIRE}/_history/1", 1),
+        (CODE_SYSTEM, 1),
+        ("/fhir/metadata", 0),
+    ):
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
