@@ -56,7 +56,7 @@ chromium:
 
 # The FHIR tests check the server against independent FHIR software from npm (package.json), installed
 # exactly as locked (package-lock.json); reinstalled when either file changes.
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json .npmrc
 	@command -v node >/dev/null 2>&1 && command -v $(NPM) >/dev/null 2>&1 || { \
 	  echo "error: the FHIR tests need Node.js 18 or newer and npm: run 'sudo apt-get install nodejs npm'." >&2; exit 1; }
 	$(NPM) ci --no-audit --no-fund --loglevel=error
