@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from bme_wizard.clinic.selectors import MAX_BODY_BYTES
 from bme_wizard.content.models import Scenario
+from bme_wizard.json_body import MAX_BODY_BYTES
 from tests.conftest import answers
 from tests.fhir import FHIR_JSON, answers_for, post_response, questionnaire_response
 

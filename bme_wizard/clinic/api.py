@@ -11,25 +11,20 @@ same request by ``interop``: the same checks, the same plan; its refusals are Op
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from bme_wizard.interop.fhir import FHIR_JSON, FhirError, operation_outcome
-from bme_wizard.interop.questionnaire_response import plan_request_issues
-from bme_wizard.interop.selectors import fhir_base, questionnaire_response_answers
-from bme_wizard.interop.views import fhir_response
+from bme_wizard.interop.fhir import FhirError
+from bme_wizard.interop.selectors import fhir_base, plan_for_response
+from bme_wizard.interop.views import fhir_response, read_fhir_json
+from bme_wizard.json_body import FHIR_JSON, JSON, BodyError, read_json_body
 from bme_wizard.ratelimits import rate_limit
 from bme_wizard.safe_json import HtmlSafeJSONEncoder
 
 from .openapi import openapi_document
 from .plan_json import plan_to_dict
-from .selectors import MAX_BODY_BYTES, PlanRequestError, openapi_edition, plan_request, vocabulary_for
-
-JSON = "application/json"
-FHIR_R4 = {"4.0", "4.0.1"}
+from .selectors import PlanRequestError, openapi_edition, plan_request, vocabulary_for
 
 _DETAILS = {
     400: "The request is not valid.",
@@ -51,35 +46,11 @@ def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
 
 def _read_json(request: HttpRequest):
     """The parsed body, or raise PlanRequestError for anything that is not a small UTF-8 JSON document."""
-    if (request.content_type or "") not in (JSON, FHIR_JSON):
-        message = f"Send JSON with Content-Type: {JSON} (or a FHIR QuestionnaireResponse as {FHIR_JSON})."
-        raise PlanRequestError({"body": [message]}, status=415)
-    if request.content_type == FHIR_JSON and request.content_params.get("fhirversion", "4.0") not in FHIR_R4:
-        raise PlanRequestError({"body": ["Send FHIR R4 (fhirVersion=4.0)."]}, status=415)
-    # The declared charset as sent (request.encoding silently drops unknown ones).
-    if request.content_params.get("charset", "utf-8").lower().replace("_", "-") not in {"utf-8", "utf8"}:
-        raise PlanRequestError({"body": ["Send JSON encoded as UTF-8."]}, status=415)
+    wanted = f"Send JSON with Content-Type: {JSON} (or a FHIR QuestionnaireResponse as {FHIR_JSON})."
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    too_large = PlanRequestError({"body": [f"The body must be at most {MAX_BODY_BYTES} bytes."]}, status=413)
-    if length > MAX_BODY_BYTES:
-        raise too_large
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise too_large
-    try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PlanRequestError({"body": ["The body is not valid UTF-8."]}) from None
-    except json.JSONDecodeError as error:
-        message = f"Malformed JSON: {error.msg} (line {error.lineno}, column {error.colno})."
-        raise PlanRequestError({"body": [message]}) from None
-    except RecursionError:
-        raise PlanRequestError({"body": ["The JSON is nested too deeply."]}) from None
-    except ValueError as error:  # e.g. an integer too long to convert
-        raise PlanRequestError({"body": [f"Unreadable JSON: {error}."]}) from None
+        return read_json_body(request, media_types=(JSON, FHIR_JSON), wanted=wanted)
+    except BodyError as error:
+        raise PlanRequestError({"body": [error.message]}, status=error.status) from None
 
 
 # The API changes no state and needs no session: a cross-site form cannot send application/json
@@ -102,16 +73,12 @@ def plan(request: HttpRequest) -> JsonResponse:
 
 
 def _plan_for_questionnaire_response(request: HttpRequest) -> JsonResponse:
-    """The same plan for a FHIR QuestionnaireResponse: its answers go through the same request; a refusal
+    """The same plan for a FHIR QuestionnaireResponse (the answers checked by the same rules); a refusal
     is an OperationOutcome naming the item by linkId."""
-    read = None
     try:
-        read = questionnaire_response_answers(_read_json(request), base=fhir_base(request))
-        result = plan_request({"answers": read.answers, "edition": read.served.snapshot.number})
+        result, _ = plan_for_response(read_fhir_json(request, "a QuestionnaireResponse"), base=fhir_base(request))
     except FhirError as error:
         return fhir_response(error.outcome(), status=error.status)
-    except PlanRequestError as error:
-        return fhir_response(operation_outcome(plan_request_issues(error.errors, error.status, read)), error.status)
     return json_response(plan_to_dict(result))
 
 

@@ -15,11 +15,10 @@ from typing import Any
 from bme_wizard.content.models import Certainty, EditionStatus, ReferenceKind, ReviewStatus, Section, Strength
 from bme_wizard.interop.fhir import FHIR_JSON
 from bme_wizard.interop.openapi import fhir_paths, fhir_schemas
+from bme_wizard.json_body import MAX_BODY_BYTES
 from bme_wizard.pathway.answers import CONSISTENCY_RULES, ConsistencyRule, Relation
 from bme_wizard.pathway.conditions import Operator
 from bme_wizard.pathway.vocabulary import Kind, Question, Vocabulary
-
-from .selectors import MAX_BODY_BYTES
 
 REF = "#/components/schemas/"
 

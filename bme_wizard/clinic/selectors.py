@@ -20,7 +20,6 @@ from bme_wizard.pathway.vocabulary import QUESTIONS, Question, Vocabulary
 from .models import Assessment
 
 REQUEST_FIELDS = frozenset({"answers", "edition"})
-MAX_BODY_BYTES = 64 * 1024  # a plan request is a few hundred bytes
 EDITION_NUMBER_EXPECTED = "Expected an edition number (a whole number from 1)."
 
 

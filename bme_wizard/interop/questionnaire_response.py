@@ -244,33 +244,3 @@ def answer_issues(errors: Mapping[str, Sequence[str]], read: ReadResponse) -> li
                 code = IssueType.INVARIANT
             issues.append(Issue(code, f"“{question.label}” ({key}): {message}", (where,)))
     return issues
-
-
-# A refusal of the request itself (not of an answer), by the HTTP status the API gives it.
-_REQUEST_ISSUES = {
-    404: IssueType.NOT_FOUND,
-    413: IssueType.TOO_LONG,
-    415: IssueType.NOT_SUPPORTED,
-    503: IssueType.TRANSIENT,
-}
-
-
-def plan_request_issues(
-    errors: Mapping[str, Sequence[str]],
-    status: int,
-    read: ReadResponse | None = None,
-) -> list[Issue]:
-    """The JSON API's refusal of a request (field -> messages: ``body``, ``edition``, ``answers.<key>``)
-    as OperationOutcome issues; the answers' ones item by item when the response was read."""
-    issues: list[Issue] = []
-    answers: dict[str, Sequence[str]] = {}
-    for name, messages in errors.items():
-        if name.startswith("answers.") and read is not None:
-            answers[name.removeprefix("answers.")] = messages
-            continue
-        code = _REQUEST_ISSUES.get(status, IssueType.STRUCTURE if name == "body" else IssueType.INVALID)
-        where = (f"{ROOT}.questionnaire",) if name == "edition" else ()
-        issues += [Issue(code, message, where) for message in messages]
-    if read is not None:
-        issues = answer_issues(answers, read) + issues
-    return issues
