@@ -197,7 +197,17 @@ class TestTheServer:
         [rest] = statement["rest"]
         assert rest["mode"] == "server"
         listed = {r["type"]: [i["code"] for i in r["interaction"]] for r in rest["resource"]}
-        assert listed == {"Questionnaire": ["read", "vread"], "CodeSystem": ["read", "vread"]}
+        assert listed == {
+            "Questionnaire": ["read", "vread"],
+            "CodeSystem": ["read", "vread"],
+            "PlanDefinition": ["read", "vread"],
+            "OperationDefinition": ["read"],
+        }
+        operations = {r["type"]: r.get("operation") for r in rest["resource"] if r.get("operation")}
+        assert list(operations) == ["PlanDefinition"]
+        [apply] = operations["PlanDefinition"]
+        assert apply["name"] == "apply"
+        assert get(client, apply["definition"].removeprefix("http://testserver"))["code"] == "apply"
         assert "operation" not in rest and all("searchParam" not in r for r in rest["resource"])
         # The QuestionnaireResponse input is the JSON API's, not a FHIR interaction: described, not listed.
         assert "http://testserver/api/v1/plan" in rest["documentation"]
@@ -210,9 +220,15 @@ class TestTheServer:
             "Questionnaire/bme-pathway/_history/<int:version>",
             "CodeSystem/bme-vocabulary",
             "CodeSystem/bme-vocabulary/_history/<int:version>",
+            "PlanDefinition/bme-pathway",
+            "PlanDefinition/bme-pathway/_history/<int:version>",
+            "PlanDefinition/bme-pathway/$apply",
+            "OperationDefinition/bme-pathway-apply",
             "<path:path>",
         }
         for url in (QUESTIONNAIRE, f"{QUESTIONNAIRE}/_history/1", CODE_SYSTEM, f"{CODE_SYSTEM}/_history/1"):
+            assert get(client, url)["version"] == "1"
+        for url in ("/fhir/PlanDefinition/bme-pathway", "/fhir/PlanDefinition/bme-pathway/_history/1"):
             assert get(client, url)["version"] == "1"
 
     def test_the_openapi_document_describes_the_fhir_endpoints_and_input(self, client, first_edition):
@@ -224,10 +240,17 @@ class TestTheServer:
             "/fhir/Questionnaire/bme-pathway/_history/{version}",
             "/fhir/CodeSystem/bme-vocabulary",
             "/fhir/CodeSystem/bme-vocabulary/_history/{version}",
+            "/fhir/PlanDefinition/bme-pathway",
+            "/fhir/PlanDefinition/bme-pathway/_history/{version}",
+            "/fhir/PlanDefinition/bme-pathway/$apply",
+            "/fhir/OperationDefinition/bme-pathway-apply",
         }
-        for path in fhir_paths:
+        apply = "/fhir/PlanDefinition/bme-pathway/$apply"
+        for path in fhir_paths - {apply}:
             assert list(document["paths"][path]) == ["get"]
             assert client.get(path.replace("{version}", "1")).status_code == 200
+        assert list(document["paths"][apply]) == ["post"]
+        assert client.post(apply, data="{}", content_type="application/fhir+json").status_code == 400
         plan = document["paths"]["/api/v1/plan"]["post"]
         assert list(plan["requestBody"]["content"]) == ["application/json", "application/fhir+json"]
         assert plan["responses"]["400"]["content"]["application/fhir+json"]["schema"] == {

@@ -1,7 +1,8 @@
 """The CapabilityStatement at ``/fhir/metadata``: exactly what this FHIR server serves.
 
-Read and vread of the Questionnaire and of the CodeSystem, in JSON, and nothing else: no search, no
-write, no operation. ``POST /api/v1/plan`` also reads a QuestionnaireResponse, but it is the product's
+Read and vread of the Questionnaire, the CodeSystem and the PlanDefinition, the PlanDefinition's
+``$apply`` (defined by the OperationDefinition served beside it, which is read too), in JSON, and
+nothing else: no search, no write. ``POST /api/v1/plan`` also reads a QuestionnaireResponse, but it is the product's
 JSON API, not a FHIR interaction (it answers with the product's JSON plan), so the statement says so
 in the server's documentation rather than listing it as a resource it supports.
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .fhir import CODE_SYSTEM, FHIR_VERSION, QUESTIONNAIRE
+from .apply import operation_definition
+from .fhir import APPLY_OPERATION, CODE_SYSTEM, FHIR_VERSION, PLAN_DEFINITION, QUESTIONNAIRE
+from .plan_definition import CPG_COMPUTABLE
 from .questionnaire import SDC_QUESTIONNAIRE
 
 # When this statement last changed (its date, which FHIR requires): change it with what it states.
@@ -41,7 +44,8 @@ def capability_statement(base: str, *, plan_url: str) -> dict[str, Any]:
         "status": "active",
         "date": STATEMENT_DATE,
         "description": "The guideline's questions as an SDC Questionnaire and the CodeSystem of their answers, "
-        "read-only, without authentication.",
+        "its pathways and statements as a PlanDefinition, and $apply of that PlanDefinition to one patient's "
+        "answers; without authentication.",
         "kind": "instance",
         "implementation": {"description": "Bone marrow edema pathway wizard", "url": base},
         "fhirVersion": FHIR_VERSION,
@@ -49,7 +53,8 @@ def capability_statement(base: str, *, plan_url: str) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": f"Read-only. Not a FHIR interaction, and so not listed here: `POST {plan_url}` "
+                "documentation": "Reads, and one operation, which changes nothing and keeps nothing. "
+                f"Not a FHIR interaction, and so not listed here: `POST {plan_url}` "
                 f"(the product's JSON API) also accepts a QuestionnaireResponse to `{questionnaire}` "
                 "(`Content-Type: application/fhir+json`; `questionnaire` = that URL, with `|<edition number>` "
                 "for an earlier edition) and answers with the product's JSON plan, or with an OperationOutcome "
@@ -61,6 +66,24 @@ def capability_statement(base: str, *, plan_url: str) -> dict[str, Any]:
                         "supportedProfile": [SDC_QUESTIONNAIRE],
                     },
                     _read_and_vread("CodeSystem", CODE_SYSTEM, "the questions and answers"),
+                    {
+                        **_read_and_vread("PlanDefinition", PLAN_DEFINITION, "the pathways and statements"),
+                        "supportedProfile": [CPG_COMPUTABLE],
+                        "operation": [
+                            {
+                                "name": "apply",
+                                "definition": operation_definition(base)["url"],
+                                "documentation": f"POST PlanDefinition/{PLAN_DEFINITION}/$apply with a Parameters "
+                                "resource whose parameter questionnaireResponse is a QuestionnaireResponse to "
+                                f"Questionnaire/{QUESTIONNAIRE}: the actions that apply, as a RequestGroup.",
+                            }
+                        ],
+                    },
+                    {
+                        "type": "OperationDefinition",
+                        "documentation": f"OperationDefinition/{APPLY_OPERATION}: the definition of $apply.",
+                        "interaction": [{"code": "read"}],
+                    },
                 ],
             }
         ],

@@ -23,6 +23,8 @@ FHIR_CONTENT_TYPE = "application/fhir+json; fhirVersion=4.0"
 
 QUESTIONNAIRE = "bme-pathway"
 CODE_SYSTEM = "bme-vocabulary"
+PLAN_DEFINITION = "bme-pathway"
+APPLY_OPERATION = "bme-pathway-apply"
 
 
 class IssueType(enum.StrEnum):

@@ -1,5 +1,5 @@
-"""The FHIR server's part of the API's OpenAPI document: its read-only endpoints under ``/fhir/``,
-and the QuestionnaireResponse that ``POST /api/v1/plan`` reads.
+"""The FHIR server's part of the API's OpenAPI document: its endpoints under ``/fhir/`` (the reads and
+``$apply``), and the QuestionnaireResponse that ``POST /api/v1/plan`` and ``$apply`` read.
 
 FHIR defines these resources; the schemas here say only what an integrator needs to tell them apart
 (their ``resourceType``) and point to the Questionnaire and the FHIR R4 specification for the rest.
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .fhir import CODE_SYSTEM, FHIR_JSON, QUESTIONNAIRE, IssueType
+from .apply import RESPONSE_PARAMETER
+from .fhir import APPLY_OPERATION, CODE_SYSTEM, FHIR_JSON, PLAN_DEFINITION, QUESTIONNAIRE, IssueType
 
 REF = "#/components/schemas/"
 SPEC = "https://hl7.org/fhir/R4/"
@@ -38,6 +39,36 @@ def fhir_schemas() -> dict[str, Any]:
             "CodeSystem",
             "An edition's questions (code: the key) and their answers (code: key.answer, e.g. site.hand_wrist).",
         ),
+        "PlanDefinition": _resource(
+            "PlanDefinition",
+            "An edition's pathways and statements as actions (CPG computable): a pathway's recommendations nested "
+            "in it, the pitfalls in one group; citations, strength and certainty; each action's applicability a "
+            "FHIRPath expression over a QuestionnaireResponse to the Questionnaire.",
+        ),
+        "RequestGroup": _resource(
+            "RequestGroup",
+            "The actions of the PlanDefinition that apply to one patient, in the plan's order, each with the id "
+            "of the PlanDefinition action it comes from, why it applies and its references.",
+        ),
+        "OperationDefinition": _resource("OperationDefinition", "What $apply takes and returns."),
+        "Parameters": {
+            **_resource(
+                "Parameters",
+                f"The input of $apply: the parameter {RESPONSE_PARAMETER} carries a QuestionnaireResponse as "
+                "its resource; subject and R4's other $apply context parameters are accepted and ignored.",
+            ),
+            "properties": {
+                "resourceType": {"const": "Parameters"},
+                "parameter": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name"],
+                        "properties": {"name": {"type": "string"}, "resource": {"$ref": REF + "QuestionnaireResponse"}},
+                    },
+                },
+            },
+        },
         "CapabilityStatement": _resource("CapabilityStatement", "What this FHIR server serves."),
         "QuestionnaireResponse": {
             **_resource(
@@ -117,8 +148,39 @@ def _read(operation_id: str, summary: str, schema: str, *, version: bool = False
     return {"get": operation}
 
 
+def _apply() -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": "fhirPlanDefinitionApply",
+            "summary": "The actions that apply to one patient's answers",
+            "tags": ["FHIR"],
+            "requestBody": {
+                "required": True,
+                "content": {FHIR_JSON: {"schema": {"$ref": REF + "Parameters"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": "The RequestGroup of the actions that apply, in plan order.",
+                    "content": {FHIR_JSON: {"schema": {"$ref": REF + "RequestGroup"}}},
+                },
+                "400": outcome(
+                    "Not a Parameters resource with a readable QuestionnaireResponse; each item at fault "
+                    "named by its linkId."
+                ),
+                "404": outcome("The QuestionnaireResponse names an edition that has not been published."),
+                "405": outcome("POST only."),
+                "413": outcome("The body is too large."),
+                "415": outcome("Not FHIR JSON (application/fhir+json, or application/json), R4, UTF-8."),
+                "429": {"description": "Too many requests from this address (the JSON API's limit); see Retry-After."},
+                "503": outcome("No edition has been published yet."),
+            },
+        }
+    }
+
+
 def fhir_paths() -> dict[str, Any]:
     questionnaire, code_system = f"/fhir/Questionnaire/{QUESTIONNAIRE}", f"/fhir/CodeSystem/{CODE_SYSTEM}"
+    plan_definition = f"/fhir/PlanDefinition/{PLAN_DEFINITION}"
     return {
         "/fhir/metadata": _read("fhirMetadata", "The FHIR CapabilityStatement", "CapabilityStatement"),
         questionnaire: _read("fhirQuestionnaire", "The current edition's questions", "Questionnaire"),
@@ -128,5 +190,13 @@ def fhir_paths() -> dict[str, Any]:
         code_system: _read("fhirCodeSystem", "The current edition's questions and answers", "CodeSystem"),
         f"{code_system}/_history/{{version}}": _read(
             "fhirCodeSystemVersion", "An edition's questions and answers", "CodeSystem", version=True
+        ),
+        plan_definition: _read("fhirPlanDefinition", "The current edition's pathways and statements", "PlanDefinition"),
+        f"{plan_definition}/_history/{{version}}": _read(
+            "fhirPlanDefinitionVersion", "An edition's pathways and statements", "PlanDefinition", version=True
+        ),
+        f"{plan_definition}/$apply": _apply(),
+        f"/fhir/OperationDefinition/{APPLY_OPERATION}": _read(
+            "fhirApplyDefinition", "The definition of $apply", "OperationDefinition"
         ),
     }

@@ -7,11 +7,18 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from bme_wizard.content.models import Certainty, Strength
 from bme_wizard.content.selectors import edition_for_clinicians
 from bme_wizard.content.snapshot import edition_snapshot
+from bme_wizard.pathway.answers import AnswersError, clean_answers
+from bme_wizard.pathway.plan import Plan, build_plan
 
 from .fhir import QUESTIONNAIRE, FhirError, IssueType, ServedEdition
-from .questionnaire_response import ReadResponse, read_answers, response_version
+from .plan_definition import Words
+from .questionnaire_response import ReadResponse, answer_issues, read_answers, response_version
+
+# What the FHIR resources call the board's grades: the labels editors choose them by.
+WORDS = Words(strength=dict(Strength.choices), certainty=dict(Certainty.choices))
 
 # Edition numbers are database integers: a larger one names no edition (and must not reach the query).
 _LARGEST_NUMBER = 2**31 - 1
@@ -52,3 +59,16 @@ def questionnaire_response_answers(document: Any, *, base: str) -> ReadResponse:
     if served is None:
         raise no_edition(number, f"Questionnaire/{QUESTIONNAIRE}", "QuestionnaireResponse.questionnaire")
     return read_answers(document, served)
+
+
+def plan_for_response(document: Any, *, base: str) -> tuple[Plan, ReadResponse]:
+    """The plan for the answers of a QuestionnaireResponse, under the edition it names: the answers checked
+    by the rules every entry point uses (``clean_answers``), the plan built by the engine. Raises FhirError
+    for a response that cannot be read, naming each item at fault by its linkId."""
+    read = questionnaire_response_answers(document, base=base)
+    vocabulary = read.served.snapshot.vocabulary
+    try:
+        answers = clean_answers(read.answers, vocabulary=vocabulary)
+    except AnswersError as error:
+        raise FhirError(400, answer_issues(error.errors, read)) from None
+    return build_plan(answers, read.served.snapshot), read

@@ -1,4 +1,5 @@
-"""The FHIR server's views: read-only, JSON (``application/fhir+json``), every refusal an OperationOutcome."""
+"""The FHIR server's views: reads, and the one operation ($apply, which changes nothing), in JSON
+(``application/fhir+json``); every refusal an OperationOutcome."""
 
 from __future__ import annotations
 
@@ -8,15 +9,36 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from bme_wizard.json_body import JSON, BodyError, read_json_body
+from bme_wizard.ratelimits import rate_limit
 from bme_wizard.safe_json import HtmlSafeJSONEncoder
 
+from .apply import operation_definition as build_operation_definition
+from .apply import response_in
 from .capability import capability_statement
 from .codesystem import code_system as build_code_system
-from .fhir import CODE_SYSTEM, FHIR_CONTENT_TYPE, QUESTIONNAIRE, FhirError, IssueType, ServedEdition
+from .fhir import (
+    APPLY_OPERATION,
+    CODE_SYSTEM,
+    FHIR_CONTENT_TYPE,
+    FHIR_JSON,
+    PLAN_DEFINITION,
+    QUESTIONNAIRE,
+    FhirError,
+    IssueType,
+    ServedEdition,
+)
+from .plan_definition import plan_definition as build_plan_definition
+from .plan_definition import request_group
 from .questionnaire import questionnaire as build_questionnaire
-from .selectors import fhir_base, no_edition, served_edition
+from .selectors import WORDS, fhir_base, no_edition, plan_for_response, served_edition
+
+# A body refused before it is read, by the HTTP status: what the OperationOutcome calls the problem.
+_BODY_ISSUES = {413: IssueType.TOO_LONG, 415: IssueType.NOT_SUPPORTED}
 
 
 def fhir_response(resource: dict[str, Any], status: int = 200) -> JsonResponse:
@@ -45,6 +67,17 @@ def _read_only(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]
     return read
 
 
+def read_fhir_json(request: HttpRequest, what: str, *, also_json: bool = False) -> Any:
+    """The parsed FHIR JSON body (``what``: the resource expected), or raise FhirError: 413 for a body too
+    large, 415 for another media type (``also_json``: plain application/json is read too), 400 for one
+    that is not JSON."""
+    media_types = (FHIR_JSON, JSON) if also_json else (FHIR_JSON,)
+    try:
+        return read_json_body(request, media_types=media_types, wanted=f"Send {what} as {FHIR_JSON}.")
+    except BodyError as error:
+        raise FhirError.one(error.status, _BODY_ISSUES.get(error.status, IssueType.STRUCTURE), error.message) from None
+
+
 Build = Callable[[ServedEdition], dict[str, Any]]
 
 
@@ -66,6 +99,38 @@ def code_system(request: HttpRequest, version: int | None = None) -> JsonRespons
 
 
 @_read_only
+def plan_definition(request: HttpRequest, version: int | None = None) -> JsonResponse:
+    build: Build = lambda served: build_plan_definition(served, WORDS)  # noqa: E731
+    return _edition_resource(request, version, build, f"PlanDefinition/{PLAN_DEFINITION}")
+
+
+@_read_only
+def operation_definition(request: HttpRequest) -> JsonResponse:
+    return fhir_response(build_operation_definition(fhir_base(request)))
+
+
+# $apply changes nothing and needs no session: exempt from CSRF as the JSON API is (a cross-site form
+# cannot send FHIR JSON without a CORS preflight, which this site never grants), and rate-limited with it.
+@csrf_exempt
+@never_cache
+@rate_limit(group="api-plan", rate_setting="RATELIMIT_API", as_json=True)
+def apply(request: HttpRequest) -> JsonResponse:
+    """The actions of the PlanDefinition that apply to the answers of the QuestionnaireResponse in a
+    Parameters resource, as a RequestGroup in plan order."""
+    try:
+        if request.method != "POST":
+            raise FhirError.one(405, IssueType.NOT_SUPPORTED, "$apply is invoked with POST (a Parameters resource).")
+        parameters = read_fhir_json(request, "a Parameters resource", also_json=True)
+        plan, read = plan_for_response(response_in(parameters), base=fhir_base(request))
+    except FhirError as error:
+        response = fhir_response(error.outcome(), status=error.status)
+        if error.status == 405:
+            response["Allow"] = "POST"
+        return response
+    return fhir_response(request_group(plan, read.served, WORDS, authored_on=timezone.now()))
+
+
+@_read_only
 def metadata(request: HttpRequest) -> JsonResponse:
     plan_url = request.build_absolute_uri(reverse("clinic:api-plan"))
     return fhir_response(capability_statement(fhir_base(request), plan_url=plan_url))
@@ -77,7 +142,9 @@ def unknown(request: HttpRequest, path: str) -> JsonResponse:
     error = FhirError.one(
         404,
         IssueType.NOT_FOUND,
-        f"This server serves Questionnaire/{QUESTIONNAIRE} and CodeSystem/{CODE_SYSTEM} (and their "
-        "_history/<edition number>) and its CapabilityStatement at metadata; nothing else.",
+        f"This server serves Questionnaire/{QUESTIONNAIRE}, CodeSystem/{CODE_SYSTEM} and "
+        f"PlanDefinition/{PLAN_DEFINITION} (and their _history/<edition number>), "
+        f"PlanDefinition/{PLAN_DEFINITION}/$apply (POST), OperationDefinition/{APPLY_OPERATION} and its "
+        "CapabilityStatement at metadata; nothing else.",
     )
     return fhir_response(error.outcome(), status=error.status)

@@ -366,6 +366,10 @@ class Rule:
             return _NEVER
         return Outcome(True, tuple(because))
 
+    def blocks(self) -> list[list[Condition]]:
+        """The rows in blocks: an ungrouped row alone, rows sharing a group name together (first-seen order)."""
+        return _blocks(self.conditions)
+
     def describe(self, vocabulary: Vocabulary | None = None) -> str:
         if self.invalid:
             return "never: a condition is not valid"
