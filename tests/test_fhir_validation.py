@@ -10,7 +10,7 @@ import pytest
 
 from bme_wizard.content.models import Edition, EditionStatus, Scenario
 from tests.editorial import approve_everything, approve_scenarios, publish
-from tests.fhir import answers_for, post_response, questionnaire_response, validate
+from tests.fhir import answers_for, apply, parameters, post_response, questionnaire_response, validate
 from tests.test_fhir_questionnaire_response import BAD_RESPONSES, VALID_FOR_BAD_RESPONSES
 from tests.test_questions_content import AGE, add_question
 
@@ -38,16 +38,24 @@ def test_every_resource_of_every_published_edition_is_valid_fhir(client, first_e
     )
     assert sorted(numbers) == [1, draft.number]
 
-    resources = [client.get("/fhir/metadata").json()]
-    for path in ("/fhir/Questionnaire/bme-pathway", "/fhir/CodeSystem/bme-vocabulary"):
+    resources = [client.get("/fhir/metadata").json(), client.get("/fhir/OperationDefinition/bme-pathway-apply").json()]
+    for path in (
+        "/fhir/Questionnaire/bme-pathway",
+        "/fhir/CodeSystem/bme-vocabulary",
+        "/fhir/PlanDefinition/bme-pathway",
+    ):
         resources += [client.get(path).json()] + [client.get(f"{path}/_history/{n}").json() for n in numbers]
     questionnaires = [r for r in resources if r["resourceType"] == "Questionnaire"]
     assert len(questionnaires) == 1 + len(numbers)
 
-    # The responses an integrator sends, for every scenario and edition: valid FHIR as well.
+    # The responses an integrator sends, for every scenario and edition, and the RequestGroups $apply answers
+    # for them: valid FHIR as well.
     for questionnaire in questionnaires[1:]:
         for scenario in Scenario.objects.all():
-            resources.append(questionnaire_response(questionnaire, answers_for(questionnaire, scenario.answers)))
+            response = questionnaire_response(questionnaire, answers_for(questionnaire, scenario.answers))
+            applied = apply(client, response)
+            assert applied.status_code == 200, applied.json()
+            resources += [response, parameters(response), applied.json()]
 
     # Refusals: of the server (unknown edition, a draft, unknown resource, a write) and of the plan input.
     refusals = [
@@ -57,6 +65,9 @@ def test_every_resource_of_every_published_edition_is_valid_fhir(client, first_e
         post_response(client, '{"resourceType": '),
         post_response(client, {"resourceType": "Patient"}),
         post_response(client, {"resourceType": "QuestionnaireResponse"}),
+        client.get("/fhir/PlanDefinition/bme-pathway/$apply"),
+        apply(client, {"resourceType": "QuestionnaireResponse"}),
+        client.post("/fhir/PlanDefinition/bme-pathway/$apply", data="[]", content_type="application/fhir+json"),
     ]
     current = questionnaires[0]
     valid = questionnaire_response(current, answers_for(current, VALID_FOR_BAD_RESPONSES))
@@ -74,6 +85,10 @@ def test_every_resource_of_every_published_edition_is_valid_fhir(client, first_e
         "CapabilityStatement",
         "Questionnaire",
         "CodeSystem",
+        "PlanDefinition",
+        "OperationDefinition",
         "QuestionnaireResponse",
+        "Parameters",
+        "RequestGroup",
         "OperationOutcome",
     }

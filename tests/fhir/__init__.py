@@ -64,6 +64,21 @@ def post_response(client, response, **extra):
     return client.post("/api/v1/plan", data=body, content_type=FHIR_JSON, **extra)
 
 
+def parameters(response, **others):
+    """The Parameters resource $apply takes: the QuestionnaireResponse, and any other parameters as strings."""
+    given = [{"name": "questionnaireResponse", "resource": response}]
+    given += [{"name": name, "valueString": value} for name, value in others.items()]
+    return {"resourceType": "Parameters", "parameter": given}
+
+
+APPLY = "/fhir/PlanDefinition/bme-pathway/$apply"
+
+
+def apply(client, response, **others):
+    """POST $apply for the QuestionnaireResponse ``response`` (a Parameters resource is made around it)."""
+    return client.post(APPLY, data=json.dumps(parameters(response, **others)), content_type=FHIR_JSON)
+
+
 def validate(resources):
     """The validator's verdict on each resource: a list of {resourceType, id, errors, notes}.
 
