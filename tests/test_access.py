@@ -33,6 +33,10 @@ PUBLIC = {
     "fhir/Questionnaire/bme-pathway/_history/<int:version>",
     "fhir/CodeSystem/bme-vocabulary",
     "fhir/CodeSystem/bme-vocabulary/_history/<int:version>",
+    "fhir/PlanDefinition/bme-pathway",
+    "fhir/PlanDefinition/bme-pathway/_history/<int:version>",
+    "fhir/PlanDefinition/bme-pathway/$apply",
+    "fhir/OperationDefinition/bme-pathway-apply",
     "admin/login/",
     "admin/logout/",
 }
