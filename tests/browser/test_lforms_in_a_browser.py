@@ -105,11 +105,29 @@ def field(page, item):
     return page.get_by_role("textbox" if item["type"] == "integer" else "combobox", name=name)
 
 
+TAKEN = """([linkId, value]) => {
+  const response = LForms.Util.getFormFHIRData('QuestionnaireResponse', 'R4', document.getElementById('form'));
+  const items = (list) => (list || []).flatMap((item) => [item, ...items(item.item)]);
+  const item = items(response.item).find((item) => item.linkId === linkId);
+  return Boolean(item?.answer?.some((answer) => (answer.valueCoding?.code ?? answer.valueInteger) === value));
+}"""
+
+
+def taken(page, item, value):
+    """Wait until LHC-Forms has taken ``value`` (an answer code, or a number) as an answer to the item: it
+    writes a pick into its form data a moment after the click, so a response read at once can miss it."""
+    page.wait_for_function(TAKEN, arg=[item["linkId"], value])
+
+
 def choose(page, item, label):
     """Open the item's list and pick ``label`` from it, as a clinician does (the list numbers its options)."""
     field(page, item).click()
     options = page.locator("#lhc-tools-searchResults li")
     options.filter(has_text=re.compile(r"^\d+:\s*" + re.escape(label) + "$")).click()
+    code = next(
+        option["valueCoding"]["code"] for option in item["answerOption"] if option["valueCoding"]["display"] == label
+    )
+    taken(page, item, code)
 
 
 def answer(page, item, value):
@@ -119,6 +137,7 @@ def answer(page, item, value):
         box.press_sequentially(str(value))
         box.press("Tab")
         expect(box).to_have_value(str(value))
+        taken(page, item, value)
         return
     labels = {option["valueCoding"]["code"]: option["valueCoding"]["display"] for option in item["answerOption"]}
     for one in value if isinstance(value, list) else [value]:
