@@ -28,6 +28,7 @@ from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.answers import clean_answers, is_asked
 from bme_wizard.pathway.plan import build_plan
 from tests.browser.test_wizard_in_a_browser import ARTIFACTS
+from tests.conftest import answers
 from tests.fhir import FHIR_JSON, ROOT, answers_for, questionnaire_response
 from tests.wizard_walk import walk
 
@@ -254,3 +255,96 @@ def test_lhc_forms_fills_in_the_questionnaire_for_every_scenario_and_gets_the_wi
     assert revealed == asked_when, "some question asked only for some answers was never revealed"
     assert lforms.outside == []
     assert lforms.errors == []
+
+
+def served_questionnaire(live_server, page):
+    served = page.context.request.get(live_server.url + QUESTIONNAIRE)
+    assert served.ok, served.text()
+    return served.json()
+
+
+def post_plan(live_server, page, response):
+    return page.context.request.post(
+        live_server.url + "/api/v1/plan", data=json.dumps(response), headers={"Content-Type": FHIR_JSON}
+    )
+
+
+def answered(response):
+    """linkId -> the answers of a nested QuestionnaireResponse: codes, or the numbers given."""
+    return {
+        item["linkId"]: [
+            answer.get("valueCoding", {}).get("code", answer.get("valueInteger")) for answer in item["answer"]
+        ]
+        for group in response["item"]
+        for item in group["item"]
+    }
+
+
+def at(step, link_id):
+    return [f"QuestionnaireResponse.item.where(linkId='step-{step}').item.where(linkId='{link_id}')"]
+
+
+def test_what_lhc_forms_lets_a_clinician_give_the_server_refuses_naming_the_item(live_server, first_edition, lforms):
+    """Two things the Questionnaire says that lforms 40 does not hold the clinician to. optionExclusive is not
+    supported (lforms's sdc-support.md lists it as not yet supported): "None" can be picked beside a structural
+    finding. A number over maxValue is flagged on the form (checkValidity) but written into the response all
+    the same. The server refuses both, naming each item by its linkId."""
+    questionnaire = served_questionnaire(live_server, lforms)
+    items = {item["linkId"]: item for item in items_of(questionnaire)}
+    fill_in(lforms, questionnaire, edition_snapshot(first_edition).vocabulary, answers_for(questionnaire, answers()))
+    assert answered(written(lforms))["structural_findings"] == ["structural_findings.none"]
+    choose(lforms, items["structural_findings"], "Erosions")  # beside "None", which stays picked
+    field(lforms, items["structural_findings"]).press("Escape")
+    weeks = field(lforms, items["conservative_weeks"])
+    weeks.click()
+    weeks.press("Control+A")
+    weeks.press_sequentially("600")  # the maximum is 520
+    weeks.press("Tab")
+    taken(lforms, items["conservative_weeks"], 600)
+    [problem] = problems(lforms)
+    assert "Weeks of conservative treatment so far" in problem and "520" in problem
+    response = written(lforms)
+    given = answered(response)
+    assert given["structural_findings"] == ["structural_findings.none", "structural_findings.erosions"]
+    assert given["conservative_weeks"] == [600]
+    refused = post_plan(live_server, lforms, response)
+    assert refused.status == 400
+    outcome = refused.json()
+    assert [(issue["code"], issue["expression"]) for issue in outcome["issue"]] == [
+        ("value", at("mri", "structural_findings")),
+        ("value", at("treatment", "conservative_weeks")),
+    ]
+    assert lforms.outside == [] and lforms.errors == []
+
+
+def test_a_changed_answer_takes_the_questions_it_asked_out_of_the_response(live_server, first_edition, lforms):
+    """A clinician who answers "no MRI" after all: the MRI questions go from the form and from the response
+    LHC-Forms writes, and the plan is that of the answers without them. Back to "yes", they return as given."""
+    questionnaire = served_questionnaire(live_server, lforms)
+    items = {item["linkId"]: item for item in items_of(questionnaire)}
+    with_mri = answers_for(questionnaire, answers())
+    fill_in(lforms, questionnaire, edition_snapshot(first_edition).vocabulary, with_mri)
+    before = written(lforms)
+    choose(lforms, items["mri_done"], "No")
+    asked_for_mri = [
+        key for key, item in items.items() if item.get("enableWhen", [{}])[0].get("question") == "mri_done"
+    ]
+    assert asked_for_mri
+    for key in asked_for_mri:
+        expect(field(lforms, items[key])).to_be_hidden()
+    without_mri = {key: value for key, value in with_mri.items() if key not in asked_for_mri} | {"mri_done": "no"}
+    response = written(lforms)
+    assert response["item"] == questionnaire_response(questionnaire, without_mri)["item"]
+    from_lforms = post_plan(live_server, lforms, response)
+    assert from_lforms.status == 200, from_lforms.text()
+    in_json = lforms.context.request.post(
+        live_server.url + "/api/v1/plan",
+        data=json.dumps({"answers": without_mri}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert from_lforms.json() == in_json.json()
+    choose(lforms, items["mri_done"], "Yes")
+    for key in asked_for_mri:
+        expect(field(lforms, items[key])).to_be_visible()
+    assert written(lforms)["item"] == before["item"]
+    assert lforms.outside == [] and lforms.errors == []
