@@ -9,8 +9,9 @@ import pytest
 from django.urls import URLPattern, get_resolver
 
 from bme_wizard.content.snapshot import edition_snapshot
+from tests.conftest import answers
 from tests.editorial import approve_everything, approve_scenarios, publish
-from tests.fhir import question_items
+from tests.fhir import answers_for, apply, question_items, questionnaire_response
 from tests.test_questions_content import AGE, add_question
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +268,8 @@ class TestTheServer:
     def test_the_resources_are_built_without_django(self):
         code = (
             "import sys, bme_wizard.interop.fhir, bme_wizard.interop.questionnaire, bme_wizard.interop.codesystem, "
-            "bme_wizard.interop.capability, bme_wizard.interop.questionnaire_response, bme_wizard.interop.openapi;"
+            "bme_wizard.interop.capability, bme_wizard.interop.questionnaire_response, bme_wizard.interop.openapi,"
+            "bme_wizard.interop.fhirpath, bme_wizard.interop.plan_definition, bme_wizard.interop.apply;"
             "leaked = [m for m in sys.modules if m == 'django' or m.startswith('django.')];"
             "sys.exit(f'django imported: {leaked[:3]}' if leaked else 0)"
         )
@@ -282,7 +284,15 @@ def test_a_read_costs_one_query_once_the_edition_is_cached(client, first_edition
         (QUESTIONNAIRE, 1),
         (f"{QUESTIONNAIRE}/_history/1", 1),
         (CODE_SYSTEM, 1),
+        ("/fhir/PlanDefinition/bme-pathway", 1),
+        ("/fhir/OperationDefinition/bme-pathway-apply", 0),
         ("/fhir/metadata", 0),
     ):
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
+    # $apply: the edition the response names, and nothing else (the rate limit counts in the cache).
+    questionnaire = client.get(QUESTIONNAIRE).json()
+    response = questionnaire_response(questionnaire, answers_for(questionnaire, answers()))
+    apply(client, response)
+    with django_assert_num_queries(1):
+        assert apply(client, response).status_code == 200
