@@ -217,6 +217,21 @@ class TestBadInput:
         assert response["Allow"] == "POST"
         conforms(response)
 
+    def test_a_refusal_is_built_as_its_schema_says_or_not_at_all(self):
+        from pydantic import ValidationError
+
+        from bme_wizard.clinic.api import error_response
+
+        response = error_response(404, {"edition": ["No published edition 9."]})
+        assert json.loads(response.content) == {
+            "detail": "Not found.",
+            "errors": {"edition": ["No published edition 9."]},
+        }
+        # An Error names at least one field, each with at least one problem, as text.
+        for errors in [{}, {"body": []}, {"body": ("Malformed JSON.",)}, {"body": [404]}]:
+            with pytest.raises(ValidationError):
+                error_response(400, errors)
+
     def test_csrf_is_not_needed_for_json_but_forms_cannot_post(self, first_edition):
         from django.test import Client
 

@@ -3,7 +3,9 @@
 Each body is a ``TypedDict`` that pydantic validates (a ``TypeAdapter``): its fields, their types,
 descriptions and choices, in the order the JSON gives them. ``plan_json.plan_to_dict`` builds the
 200 body of ``POST /api/v1/plan`` (and of ``manage.py plan --json``) by validating it as a ``Plan``,
-so what is sent has been checked against these models.
+``api`` its refusals as an ``Error``, ``ratelimits`` its 429 as a ``RateLimited``: what is sent has
+been checked against these models. The OpenAPI document's schemas for these bodies are the models'
+JSON Schema (``response_schemas``), not written again by hand.
 
 TypedDicts rather than ``BaseModel`` classes, because the plan is on the API's hot path: validating
 one returns the JSON's own dicts, in the order the fields are declared here, with no model instance
