@@ -17,12 +17,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
+from bme_wizard.clinic.plan_models import RATE_LIMITED
+
 
 def too_many_requests(request: HttpRequest, *, retry_after: int, as_json: bool) -> HttpResponse:
     if as_json:
-        response = JsonResponse(
-            {"error": f"Too many requests; try again in {retry_after} s.", "retry_after": retry_after}, status=429
-        )
+        # The API's 429 body, as its OpenAPI document describes it.
+        body = {"error": f"Too many requests; try again in {retry_after} s.", "retry_after": retry_after}
+        response = JsonResponse(RATE_LIMITED.validate_python(body), status=429)
     else:
         response = render(request, "429.html", {"retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)

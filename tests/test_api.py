@@ -217,6 +217,21 @@ class TestBadInput:
         assert response["Allow"] == "POST"
         conforms(response)
 
+    def test_a_refusal_is_built_as_its_schema_says_or_not_at_all(self):
+        from pydantic import ValidationError
+
+        from bme_wizard.clinic.api import error_response
+
+        response = error_response(404, {"edition": ["No published edition 9."]})
+        assert json.loads(response.content) == {
+            "detail": "Not found.",
+            "errors": {"edition": ["No published edition 9."]},
+        }
+        # An Error names at least one field, each with at least one problem, as text.
+        for errors in [{}, {"body": []}, {"body": ("Malformed JSON.",)}, {"body": [404]}]:
+            with pytest.raises(ValidationError):
+                error_response(400, errors)
+
     def test_csrf_is_not_needed_for_json_but_forms_cannot_post(self, first_edition):
         from django.test import Client
 
@@ -274,3 +289,45 @@ class TestOpenAPI:
         assert validator.is_valid(answers(mri_done="no", dce_pattern="spot", sequences=["stir"]))
         description = openapi["components"]["schemas"]["Answers"]["description"]
         assert "conservative_weeks must not be more than symptom_weeks" in description
+
+    def test_the_response_schemas_are_the_models_with_the_editions_questions(self, openapi):
+        from bme_wizard.clinic.plan_models import VOCABULARY_MARK, response_schemas
+        from bme_wizard.pathway.vocabulary import QUESTIONS
+
+        schemas = openapi["components"]["schemas"]
+        models = response_schemas(QUESTIONS)
+        assert {name: schemas[name] for name in models} == models
+        assert schemas["Why"]["properties"]["question"]["enum"] == list(QUESTIONS)
+        treatments = [t.value for t in QUESTIONS.treatments]
+        for name in ("Recommendation", "AlreadyTried"):
+            for field in ("treatments", "tried_treatments"):
+                assert schemas[name]["properties"][field]["items"]["enum"] == treatments, (name, field)
+        assert VOCABULARY_MARK not in json.dumps(openapi)
+        # Closed objects, every property present, as the API sends them.
+        for name in ("Plan", "Edition", "Pathway", "Recommendation", "AlreadyTried", "Pitfall", "Error"):
+            assert schemas[name]["additionalProperties"] is False
+            assert schemas[name]["required"] == list(schemas[name]["properties"]), name
+
+    def test_another_editions_questions_give_its_own_response_schemas(self):
+        import dataclasses
+
+        from bme_wizard.clinic.plan_models import response_schemas
+        from bme_wizard.pathway.vocabulary import QUESTIONS, TREATMENTS_QUESTION, Vocabulary
+
+        tried = QUESTIONS[TREATMENTS_QUESTION]
+        fewer = dataclasses.replace(tried, choices=tried.choices[:2])
+        questions = tuple(fewer if q is tried else q for q in QUESTIONS.values() if q.key != "response")
+        schemas = response_schemas(Vocabulary(QUESTIONS.steps, questions))
+        assert schemas["Why"]["properties"]["question"]["enum"] == [q.key for q in questions]
+        assert schemas["AlreadyTried"]["properties"]["treatments"]["items"]["enum"] == [c.value for c in fewer.choices]
+        # The first edition's are not changed by it.
+        assert "response" in response_schemas(QUESTIONS)["Why"]["properties"]["question"]["enum"]
+
+    def test_the_request_response_and_fhir_schemas_have_names_of_their_own(self):
+        from bme_wizard.clinic.plan_models import response_schemas
+        from bme_wizard.interop.openapi import fhir_schemas
+        from bme_wizard.pathway.vocabulary import QUESTIONS
+
+        # The document merges them into one mapping: a name given twice would silently lose a schema.
+        parts = [{"PlanRequest", "Answers"}, set(response_schemas(QUESTIONS)), set(fhir_schemas())]
+        assert sum(len(part) for part in parts) == len(set().union(*parts))

@@ -3,7 +3,7 @@
 Bad input never reaches the engine: the body is checked for size, content type and
 JSON shape here, and the answers with the same rules as the wizard
 (``pathway.answers.clean_answers``). Every refusal is a 4xx JSON body of the form
-``{"detail": "...", "errors": {"field": ["problem", ...]}}``.
+``{"detail": "...", "errors": {"field": ["problem", ...]}}``, checked as a ``plan_models.Error``.
 
 The plan endpoint also reads a FHIR QuestionnaireResponse (``application/fhir+json``), mapped to the
 same request by ``interop``: the same checks, the same plan; its refusals are OperationOutcomes.
@@ -24,6 +24,7 @@ from bme_wizard.safe_json import HtmlSafeJSONEncoder
 
 from .openapi import openapi_document
 from .plan_json import plan_to_dict
+from .plan_models import ERROR
 from .selectors import PlanRequestError, openapi_edition, plan_request, vocabulary_for
 
 _DETAILS = {
@@ -41,7 +42,7 @@ def json_response(data, status: int = 200, **kwargs) -> JsonResponse:
 
 
 def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
-    return json_response({"detail": _DETAILS[status], "errors": errors}, status=status)
+    return json_response(ERROR.validate_python({"detail": _DETAILS[status], "errors": errors}), status=status)
 
 
 def _read_json(request: HttpRequest):

@@ -3,7 +3,9 @@
 The answers schema is generated from the edition's vocabulary (the current edition's at
 ``/api/openapi.json``, a published one's with ``?edition=N``), so it cannot drift from what
 the API accepts for that edition: the same keys, values, ranges, and which questions are
-required when (``if``/``then`` on the questions they depend on). The FHIR server's endpoints and the
+required when (``if``/``then`` on the questions they depend on). The response bodies (the plan,
+the refusals) are the JSON Schema of the models the API builds them with (``plan_models``), with
+that edition's question keys and treatments. The FHIR server's endpoints and the
 QuestionnaireResponse input are described by ``interop.openapi``.
 """
 
@@ -12,15 +14,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from bme_wizard.content.models import Certainty, EditionStatus, ReferenceKind, ReviewStatus, Section, Strength
 from bme_wizard.interop.fhir import FHIR_JSON
 from bme_wizard.interop.openapi import fhir_paths, fhir_schemas
 from bme_wizard.json_body import MAX_BODY_BYTES
 from bme_wizard.pathway.answers import CONSISTENCY_RULES, ConsistencyRule, Relation
-from bme_wizard.pathway.conditions import Operator
 from bme_wizard.pathway.vocabulary import Kind, Question, Vocabulary
 
-REF = "#/components/schemas/"
+from .plan_models import REF_TEMPLATE, response_schemas
+
+REF = REF_TEMPLATE.format(model="")
 
 
 def _question_schema(question: Question, vocabulary: Vocabulary) -> dict[str, Any]:
@@ -115,181 +117,6 @@ def _answers_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     }
 
 
-def _object(properties: dict[str, Any]) -> dict[str, Any]:
-    """A closed object whose properties are all present in every response."""
-    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
-
-
-def _choices(choices) -> dict[str, Any]:
-    return {"type": "string", "enum": [value for value, _ in choices]}
-
-
-def _why(vocabulary: Vocabulary) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "description": "The answers that made this apply. Empty: it applies to every patient.",
-        "items": _object(
-            {
-                "question": {"type": "string", "enum": list(vocabulary)},
-                "operator": {"type": "string", "enum": [op.value for op in Operator]},
-                "value": {"type": ["string", "integer", "array", "null"], "items": {"type": "string"}},
-                "text": {"type": "string"},
-            }
-        ),
-    }
-
-
-def _citations() -> dict[str, Any]:
-    return {
-        "type": "array",
-        "items": {"type": "integer", "minimum": 1},
-        "description": "Numbers in the plan's reference list.",
-    }
-
-
-def _statement(extra: dict[str, Any]) -> dict[str, Any]:
-    properties = {
-        "id": {"type": "integer"},
-        "key": {"type": "string"},
-        "text": {"type": "string", "description": "Markdown, for clinicians."},
-        "plain_text": {"type": "string", "description": "Markdown, in plain language for patients."},
-        "review_status": _choices(ReviewStatus.choices),
-        "why": {"$ref": REF + "Why"},
-        "citations": {"$ref": REF + "Citations"},
-        "caution": {
-            "type": "string",
-            "description": "Markdown, for clinicians: a short caution to show under the statement while the board "
-            "has its evidence in doubt (for example a figure the evidence check could not confirm). Empty when none.",
-        },
-        "caution_citations": {"$ref": REF + "Citations"},
-        **extra,
-    }
-    return _object(properties)
-
-
-def _error() -> dict[str, Any]:
-    return _object(
-        {
-            "detail": {"type": "string"},
-            "errors": {
-                "type": "object",
-                "description": "Field (e.g. answers.site, edition, body) to its problems.",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                "minProperties": 1,
-            },
-        }
-    )
-
-
-def _plan(vocabulary: Vocabulary) -> dict[str, Any]:
-    treatments = {"type": "array", "items": {"type": "string", "enum": [t.value for t in vocabulary.treatments]}}
-    properties = {
-        "edition": _object(
-            {
-                "number": {"type": "integer", "minimum": 1},
-                "label": {"type": "string"},
-                "title": {"type": "string"},
-                "status": _choices(EditionStatus.choices),
-                "current": {"type": "boolean", "description": "False when a newer edition has been published."},
-                "updated_at": {"type": "string", "format": "date-time"},
-                "last_updated": {
-                    "type": "string",
-                    "description": "When the content was last updated (YYYY-MM-DD): its source's date, or the "
-                    "publication date. Empty for an unpublished draft.",
-                },
-                "source_note": {"type": "string", "description": "Markdown: where the content comes from."},
-                "publication_note": {"type": "string", "description": "Markdown: what this edition changed and why."},
-            }
-        ),
-        "pending_review": {
-            "type": "boolean",
-            "description": "True when anything shown is not yet approved by the medical advisory board.",
-        },
-        "answers": {"type": "object", "description": "The answers as evaluated (questions not asked removed)."},
-        "pathways": {
-            "type": "array",
-            "items": _object(
-                {
-                    "id": {"type": "integer"},
-                    "key": {"type": "string"},
-                    "title": {"type": "string"},
-                    "summary": {"type": "string"},
-                    "review_status": _choices(ReviewStatus.choices),
-                    "why": {"$ref": REF + "Why"},
-                    "citations": {"$ref": REF + "Citations"},
-                }
-            ),
-        },
-        "sections": {
-            "type": "array",
-            "description": "The sections that have recommendations, in editorial order.",
-            "items": _object({"key": _choices(Section.choices), "label": {"type": "string"}}),
-        },
-        "recommendations": {
-            "type": "array",
-            "description": "What the plan advises, in plan order: by section, then editorial order. A statement "
-            "all of whose treatments were already tried is not here but in already_tried; one with only some of "
-            "them tried is here, and names them in tried_treatments.",
-            "items": {"$ref": REF + "Recommendation"},
-        },
-        "already_tried": {
-            "type": "array",
-            "description": "Statements every one of whose treatments is among the answers' treatments_tried, in "
-            "the order they would have had among the recommendations: shown as tried, not advised again. Show "
-            "tried_text where it is given; otherwise the treatments as tried, and the statement's text only as "
-            "what was previously advised. A statement that names no treatment is never here.",
-            "items": {"$ref": REF + "AlreadyTried"},
-        },
-        "pitfalls": {"type": "array", "items": {"$ref": REF + "Pitfall"}},
-        "references": {
-            "type": "array",
-            "description": "Numbered 1, 2, 3… in order of first citation.",
-            "items": _object(
-                {
-                    "number": {"type": "integer", "minimum": 1},
-                    "id": {"type": "integer"},
-                    "key": {"type": "string"},
-                    "kind": _choices(ReferenceKind.choices),
-                    "citation": {"type": "string"},
-                    "incomplete": {"type": "boolean", "description": "The record lacks bibliographic details."},
-                }
-            ),
-        },
-    }
-    recommendation = {
-        "pathway": {"type": "string"},
-        "section": _choices(Section.choices),
-        "strength": _choices(Strength.choices),
-        "certainty": _choices(Certainty.choices),
-        "treatments": treatments,
-        "tried": {"type": "boolean", "description": "One of its treatments has already been tried."},
-        "tried_treatments": {**treatments, "description": "Its treatments that are among treatments_tried."},
-    }
-    schemas = {
-        "Plan": _object(properties),
-        "Recommendation": _statement(recommendation),
-        "AlreadyTried": _statement(
-            {
-                **recommendation,
-                "treatments": {**treatments, "minItems": 1},
-                "tried": {"type": "boolean", "const": True, "description": "Always true here."},
-                "tried_treatments": {
-                    **treatments,
-                    "minItems": 1,
-                    "description": "Its treatments, every one among treatments_tried.",
-                },
-                "tried_text": {
-                    "type": "string",
-                    "description": "Markdown, for clinicians: the edition's own wording for this statement once its "
-                    "treatments have been tried. Empty when the edition has none.",
-                },
-            }
-        ),
-        "Pitfall": _statement({}),
-    }
-    return schemas
-
-
 @lru_cache(maxsize=16)
 def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) -> dict[str, Any]:
     """The document for an edition's questions (``edition_number``: a named edition's, else the current's).
@@ -376,11 +203,7 @@ def openapi_document(vocabulary: Vocabulary, edition_number: int | None = None) 
                     },
                 },
                 "Answers": _answers_schema(vocabulary),
-                "Why": _why(vocabulary),
-                "Citations": _citations(),
-                **_plan(vocabulary),
-                "Error": _error(),
-                "RateLimited": _object({"error": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}}),
+                **response_schemas(vocabulary),
                 **fhir_schemas(),
             }
         },

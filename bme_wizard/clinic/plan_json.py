@@ -1,23 +1,29 @@
-"""A Plan as JSON: the shape of the API's 200 response and of ``manage.py plan --json``."""
+"""A Plan as JSON: the API's 200 response and ``manage.py plan --json``, validated as a ``plan_models.Plan``.
+
+The body is checked against the shape the OpenAPI document describes as it is built (a mistake here
+is a ``pydantic.ValidationError``, never a body that breaks the document), and comes out in the
+models' order.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bme_wizard.pathway.conditions import Condition
 from bme_wizard.pathway.plan import Plan, Planned
-from bme_wizard.pathway.vocabulary import Vocabulary
+
+from .plan_models import PLAN
 
 
-def _why(conditions: tuple[Condition, ...], vocabulary: Vocabulary) -> list[dict[str, Any]]:
+def _why(item: Planned) -> list[dict[str, Any]]:
+    # Planned.why: each condition in the edition's words, described once per condition and vocabulary.
     return [
         {
             "question": condition.question,
             "operator": condition.operator.value,
             "value": list(condition.value) if isinstance(condition.value, tuple) else condition.value,
-            "text": condition.describe(vocabulary),
+            "text": text,
         }
-        for condition in conditions
+        for condition, text in zip(item.because, item.why, strict=True)
     ]
 
 
@@ -29,7 +35,7 @@ def _statement(item: Planned) -> dict[str, Any]:
         "text": entry.text,
         "plain_text": entry.plain_text,
         "review_status": entry.review_status,
-        "why": _why(item.because, item.vocabulary),
+        "why": _why(item),
         "citations": list(item.citation_numbers),
         "caution": entry.caution,
         "caution_citations": list(item.caution_numbers),
@@ -58,7 +64,7 @@ def _tried_statement(item: Planned) -> dict[str, Any]:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     edition = plan.edition
-    return {
+    body = {
         "edition": {
             "number": edition.number,
             "label": edition.label,
@@ -79,7 +85,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "title": item.entry.title,
                 "summary": item.entry.summary,
                 "review_status": item.entry.review_status,
-                "why": _why(item.because, item.vocabulary),
+                "why": _why(item),
                 "citations": list(item.citation_numbers),
             }
             for item in plan.pathways
@@ -100,3 +106,4 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             for reference in plan.references
         ],
     }
+    return PLAN.validate_python(body)
