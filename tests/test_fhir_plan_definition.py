@@ -84,7 +84,10 @@ class TestThePlanDefinition:
         cautioned = 0
         for entry in (*snapshot.recommendations, *snapshot.pitfalls):
             action = actions[f"{entry.kind}-{entry.key}"]
-            assert action["description"] == action["textEquivalent"] == entry.plain_text
+            # The board's text for clinicians; the plain-language version for patients only as labelled documentation.
+            assert action["description"] == action["textEquivalent"] == entry.text
+            for_patients = [d["display"] for d in action["documentation"] if d.get("label") == "For patients"]
+            assert for_patients == ([entry.plain_text] if entry.plain_text.strip() else [])
             citations = [d["citation"] for d in action["documentation"] if d["type"] == "citation"]
             expected = [snapshot.references[r].citation for r in (*entry.citations, *entry.caution_citations)]
             assert citations == expected and citations, entry.key  # every statement cites a reference
@@ -166,6 +169,8 @@ class TestApply:
                 [origin] = [d for d in documentation if d["type"] == "derived-from"]
                 assert origin["resource"] == "http://testserver/fhir/PlanDefinition/bme-pathway|1"
                 assert origin["label"] == action["id"]
+                if "text" in item:  # a statement: in the board's words for clinicians, as the JSON plan gives them
+                    assert action["description"] == item["text"]
                 why = [d["display"] for d in documentation if d["type"] == "justification"]
                 assert why == [w["text"] for w in item["why"]]
                 cited = [(int(d["label"]), d["citation"]) for d in documentation if d["type"] == "citation"]
@@ -192,6 +197,9 @@ class TestApply:
         old = questionnaire_response(get(client, "/fhir/Questionnaire/bme-pathway/_history/1"), answers())
         group = apply(client, old).json()
         assert group["instantiatesCanonical"] == ["http://testserver/fhir/PlanDefinition/bme-pathway|1"]
+        assert "Edition 1 has been superseded" in group["note"][0]["text"]
+        current = questionnaire_response(get(client, "/fhir/Questionnaire/bme-pathway"), answers())
+        assert "superseded" not in apply(client, current).json()["note"][0]["text"]
 
     @pytest.mark.parametrize(
         ("body", "status", "code", "where"),

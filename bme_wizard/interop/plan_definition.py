@@ -102,6 +102,18 @@ def _grading(entry: StatementEntry, words: Words) -> list[dict[str, Any]]:
     return extensions
 
 
+def _texts(entry: StatementEntry) -> dict[str, Any]:
+    """A statement's words: the board's text for clinicians (Markdown source), and its plain-language version
+    for patients, where the board wrote one, as documentation labelled so."""
+    return {"description": entry.text, "textEquivalent": entry.text}
+
+
+def _for_patients(entry: StatementEntry) -> list[dict[str, Any]]:
+    if not entry.plain_text.strip():
+        return []
+    return [{"type": "documentation", "label": "For patients", "display": entry.plain_text}]
+
+
 def _part(entry: StatementEntry, snapshot: EditionSnapshot, words: Words) -> str:
     if entry.kind != "recommendation":
         return words.pitfalls
@@ -114,10 +126,10 @@ def _statement_action(entry: StatementEntry, snapshot: EditionSnapshot, words: W
     if grading:
         action["extension"] = grading
     part = _part(entry, snapshot, words)
-    action.update({"title": part, "description": entry.plain_text, "textEquivalent": entry.plain_text})
+    action.update({"title": part, **_texts(entry)})
     if part:
         action["code"] = [{"text": part}]
-    documentation = [_citation(snapshot, ref) for ref in entry.citations]
+    documentation = [_citation(snapshot, ref) for ref in entry.citations] + _for_patients(entry)
     if entry.caution:
         documentation.append({"type": "documentation", "label": words.caution, "display": entry.caution})
         documentation += [_citation(snapshot, ref) for ref in entry.caution_citations]
@@ -208,7 +220,7 @@ def _request_action(item: Planned, plan: Plan, served: ServedEdition, words: Wor
         if grading:
             action["extension"] = grading
         part = words.tried if tried else _part(entry, snapshot, words)
-        action.update({"title": part, "description": entry.plain_text, "textEquivalent": entry.plain_text})
+        action.update({"title": part, **_texts(entry)})
     else:
         part = words.pathway
         action["title"] = entry.title
@@ -229,6 +241,7 @@ def _request_action(item: Planned, plan: Plan, served: ServedEdition, words: Wor
         _citation(snapshot, ref, str(number)) for ref, number in zip(citations, item.citation_numbers, strict=True)
     ]
     if isinstance(entry, StatementEntry):
+        documentation += _for_patients(entry)
         if item.tried:
             display = entry.tried_text or item.tried_labels
             documentation.append({"type": "documentation", "label": words.tried, "display": display})
@@ -249,6 +262,8 @@ def request_group(plan: Plan, served: ServedEdition, words: Words, *, authored_o
     note = f"Review status of what applies: {stage.label}."
     if stage != ReviewStatus.APPROVED:
         note += " Not yet approved by the medical advisory board."
+    if plan.edition.status != "published":
+        note += f" Edition {plan.edition.number} has been superseded by a newer edition."
     return {
         "resourceType": "RequestGroup",
         "instantiatesCanonical": [f"{served.url('PlanDefinition', PLAN_DEFINITION)}|{served.version}"],
