@@ -109,6 +109,27 @@ def integer_as_a_string_value(response):
     item(response, "conservative_weeks")["answer"] = [{"valueString": "3"}]
 
 
+def stray_integer_of_the_wrong_type(response):
+    # An answer to a question not asked (the site is the hip) is ignored, but it must still be an answer.
+    group(response, "step-mri")["item"].append({"linkId": "ramris_bme", "answer": [{"valueInteger": ""}]})
+
+
+def entered_in_error(response):
+    response["status"] = "entered-in-error"
+
+
+def a_modifier_extension(response):
+    response["modifierExtension"] = [{"url": "http://example.org/negated", "valueBoolean": True}]
+
+
+def not_a_url(response):
+    response["questionnaire"] = "http://[::1/fhir/Questionnaire/bme-pathway"
+
+
+def a_system_that_is_not_a_url(response):
+    item(response, "site")["answer"][0]["valueCoding"]["system"] = "http://[::1"
+
+
 def out_of_range(response):
     item(response, "conservative_weeks")["answer"] = [{"valueInteger": 600}]
 
@@ -157,6 +178,31 @@ BAD_RESPONSES = {
         integer_as_a_string_value,
         [("value", at("treatment", "conservative_weeks"))],
         "not valueString",
+    ),
+    "a whole number of the wrong type to a question not asked": (
+        stray_integer_of_the_wrong_type,
+        [("value", at("mri", "ramris_bme"))],
+        "Expected a whole number from",
+    ),
+    "a response entered in error": (
+        entered_in_error,
+        [("invalid", "QuestionnaireResponse.status")],
+        "entered-in-error",
+    ),
+    "a modifier extension": (
+        a_modifier_extension,
+        [("not-supported", "QuestionnaireResponse.modifierExtension")],
+        "modifier extension",
+    ),
+    "a questionnaire that is not a URL": (
+        not_a_url,
+        [("not-supported", "QuestionnaireResponse.questionnaire")],
+        "reads responses to",
+    ),
+    "a coding system that is not a URL": (
+        a_system_that_is_not_a_url,
+        [("code-invalid", at("mri", "site"))],
+        "its codes",
     ),
     "a number out of range": (
         out_of_range,

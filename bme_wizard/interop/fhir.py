@@ -137,7 +137,10 @@ def same_canonical(given: str, ours: str) -> bool:
 
     The host is not compared: one server is often reached by several names (a public one, an internal
     one), and the canonical URL it builds follows the name it was asked by."""
-    parts, expected = urlsplit(given), urlsplit(ours)
+    try:
+        parts, expected = urlsplit(given), urlsplit(ours)
+    except ValueError:  # not a URL at all (e.g. an unclosed IPv6 bracket)
+        return False
     return (
         parts.scheme in ("http", "https")
         and bool(parts.netloc)

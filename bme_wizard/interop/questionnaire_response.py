@@ -181,7 +181,12 @@ class _Reader:
             self.refuse(IssueType.VALUE, f"{named} is answered with {wanted}, not {keys[0]}.", where)
             return _REFUSED
         if question.kind is Kind.INTEGER:
-            return answer[expected]  # its type and range are the API's rules
+            number = answer[expected]
+            if isinstance(number, bool) or not isinstance(number, int):  # whether asked or not: FHIR's integer
+                wanted = f"Expected a whole number from {question.minimum} to {question.maximum}"
+                self.refuse(IssueType.VALUE, f"{named}: {wanted} in valueInteger, not {_shown(number)}.", where)
+                return _REFUSED
+            return number  # its range is the API's rule
         coding = answer[expected]
         code = coding.get("code") if isinstance(coding, Mapping) else None
         system = coding.get("system") if isinstance(coding, Mapping) else None
@@ -210,6 +215,13 @@ def read_answers(document: Mapping[str, Any], served: ServedEdition) -> ReadResp
     """The answers dict of a QuestionnaireResponse to ``served``'s Questionnaire (checked with
     ``response_version`` first). Raises FhirError (400) listing every item that cannot be read."""
     reader = _Reader(served)
+    # Modifiers change what the response means: one marked entered in error, or one this server cannot read.
+    if document.get("status") == "entered-in-error":
+        reader.refuse(
+            IssueType.INVALID, "The response is marked entered-in-error: it answers nothing.", f"{ROOT}.status"
+        )
+    if document.get("modifierExtension"):
+        reader.refuse(IssueType.NOT_SUPPORTED, "This server reads no modifier extension.", f"{ROOT}.modifierExtension")
     if "item" in document:
         reader.items(document["item"], ROOT, None)
     if reader.issues:
