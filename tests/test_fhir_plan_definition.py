@@ -164,7 +164,12 @@ class TestApply:
             references = {ref["number"]: ref["citation"] for ref in plan["references"]}
             tried_ids = {f"recommendation-{item['key']}" for item in plan["already_tried"]}
             assert {action["id"] for action in group["action"]} <= defined
+            contained = {resource["id"]: resource for resource in group["contained"]}
             for action, item in zip(group["action"], items, strict=True):
+                # Each action proposes telling its text (R4's rqg-1: a resource or nested actions).
+                proposal = contained.pop(action["resource"]["reference"].removeprefix("#"))
+                assert proposal["resourceType"] == "CommunicationRequest"
+                assert proposal["payload"] == [{"contentString": action.get("description") or action["title"]}]
                 documentation = action["documentation"]
                 [origin] = [d for d in documentation if d["type"] == "derived-from"]
                 assert origin["resource"] == "http://testserver/fhir/PlanDefinition/bme-pathway|1"
@@ -179,6 +184,7 @@ class TestApply:
                     seen_tried += 1
                     assert action["title"] == "Already tried"
                     assert any(d.get("label") == "Already tried" for d in documentation)
+            assert contained == {}  # every contained resource is referenced (dom-3)
         assert seen_tried, "no scenario puts a statement in the already-tried part"
 
     def test_it_names_no_patient_and_keeps_nothing(self, client, first_edition):

@@ -34,6 +34,8 @@ IGNORED_PARAMETERS = frozenset(
         "settingContext",
     }
 )
+# Of those, the ones R4 gives as strings (references); the others are CodeableConcepts.
+_REFERENCES = frozenset({"subject", "encounter", "practitioner", "organization"})
 OPERATION_DATE = "2026-12-03"  # when the definition last changed: change it with what it defines
 
 
@@ -96,9 +98,9 @@ def operation_definition(base: str) -> dict[str, Any]:
             "name": name,
             "use": "in",
             "min": 0,
-            "max": "*",
+            "max": "*" if name == "subject" else "1",
             "documentation": "Accepted for compatibility with R4's $apply, and ignored.",
-            "type": "string",
+            "type": "string" if name in _REFERENCES else "CodeableConcept",
         }
         for name in sorted(IGNORED_PARAMETERS)
     ]

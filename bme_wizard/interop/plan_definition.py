@@ -19,7 +19,8 @@ PlanDefinition ``bme-pathway``:
 RequestGroup (``$apply``): the actions that apply to one patient, flat and in the plan's order
 (``Plan.shown``: the matched pathways, the recommendations by section, those already tried, the
 pitfalls), each with the id of the PlanDefinition action it comes from and a ``derived-from`` link to
-that PlanDefinition; why it applies (``justification``), its references numbered as on the summary
+that PlanDefinition, and its text as a contained CommunicationRequest (R4 wants a resource or nested
+actions in every action); why it applies (``justification``), its references numbered as on the summary
 page, and what has already been tried. It names no patient: this product stores no patient
 identifiers, and returns none.
 
@@ -264,12 +265,32 @@ def request_group(plan: Plan, served: ServedEdition, words: Words, *, authored_o
         note += " Not yet approved by the medical advisory board."
     if plan.edition.status != "published":
         note += f" Edition {plan.edition.number} has been superseded by a newer edition."
+    actions, contained = [], []
+    for number, item in enumerate(plan.shown, start=1):
+        action = _request_action(item, plan, served, words, id(item) in tried)
+        # R4's rqg-1: an action has a resource or nested actions. Each is a proposal to tell the clinician
+        # its text, as CPG does for a recommendation in words: a contained CommunicationRequest.
+        proposal = _communication(f"action-{number}", action)
+        contained.append(proposal)
+        action["resource"] = {"reference": f"#{proposal['id']}"}
+        actions.append(action)
     return {
         "resourceType": "RequestGroup",
+        "contained": contained,
         "instantiatesCanonical": [f"{served.url('PlanDefinition', PLAN_DEFINITION)}|{served.version}"],
         "status": "draft",
         "intent": "proposal",
         "authoredOn": fhir_datetime(authored_on),
         "note": [{"text": note}],
-        "action": [_request_action(item, plan, served, words, id(item) in tried) for item in plan.shown],
+        "action": actions,
+    }
+
+
+def _communication(resource_id: str, action: Mapping[str, Any]) -> dict[str, Any]:
+    text = action.get("description") or action["title"]
+    return {
+        "resourceType": "CommunicationRequest",
+        "id": resource_id,
+        "status": "draft",
+        "payload": [{"contentString": text}],
     }
