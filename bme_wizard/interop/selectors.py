@@ -7,8 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from bme_wizard.content.models import Certainty, Strength
-from bme_wizard.content.selectors import edition_for_clinicians
+from bme_wizard.content.selectors import CHOICE_LABELS, edition_for_clinicians
 from bme_wizard.content.snapshot import edition_snapshot
 from bme_wizard.pathway.answers import AnswersError, clean_answers
 from bme_wizard.pathway.plan import Plan, build_plan
@@ -18,7 +17,7 @@ from .plan_definition import Words
 from .questionnaire_response import ReadResponse, answer_issues, read_answers, response_version
 
 # What the FHIR resources call the board's grades: the labels editors choose them by.
-WORDS = Words(strength=dict(Strength.choices), certainty=dict(Certainty.choices))
+WORDS = Words(strength=CHOICE_LABELS["strength"], certainty=CHOICE_LABELS["certainty"])
 
 # Edition numbers are database integers: a larger one names no edition (and must not reach the query).
 _LARGEST_NUMBER = 2**31 - 1

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -100,7 +100,7 @@ def code_system(request: HttpRequest, version: int | None = None) -> JsonRespons
 
 @_read_only
 def plan_definition(request: HttpRequest, version: int | None = None) -> JsonResponse:
-    build: Build = lambda served: build_plan_definition(served, WORDS)  # noqa: E731
+    build = partial(build_plan_definition, words=WORDS)
     return _edition_resource(request, version, build, f"PlanDefinition/{PLAN_DEFINITION}")
 
 
